@@ -1,0 +1,121 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Config } from '../config/config.ts';
+import { Database } from '../db/Database.ts';
+import { WritableHealthMonitor } from '../db/WritableHealthMonitor.ts';
+import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
+import { callLogInterceptor } from '../grpc/callLogInterceptor.ts';
+import { reflectionService } from '../grpc/reflectionService.ts';
+import { scopedUnary } from '../grpc/scopedUnary.ts';
+import { createItemService, type Wrap } from '../items/createItemService.ts';
+import { ItemRepository } from '../items/ItemRepository.ts';
+import { PageTokenCodec } from '../items/PageTokenCodec.ts';
+import { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
+import type { Logger } from '../log/createLogger.ts';
+import { logDatabaseEvents } from '../log/logDatabaseEvents.ts';
+import { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsServer.ts';
+
+export interface ItemServerOptions {
+  readonly config: Config;
+  readonly databaseUrl: string;
+  readonly log: Logger;
+  readonly pageTokenSecret: string;
+}
+
+export interface RunningItemServer {
+  readonly port: number;
+  readonly metricsPort: number | undefined;
+  readonly db: Database;
+  readonly metrics: ServiceMetrics;
+  readonly health: WritableHealthMonitor;
+  /** Stop accepting, let calls in flight finish for up to graceMs, then close the database. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+const SERVICE_NAME = 'masterdata.v1.ItemService';
+
+export async function startItemServer({ config, databaseUrl, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
+  const metrics = new ServiceMetrics();
+  const db = new Database({
+    connectionString: databaseUrl,
+    max: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+    resilient: config.DB_RESILIENCE,
+    applicationName: 'masterdata',
+    minRebuildIntervalMs: config.DB_REBUILD_MIN_INTERVAL_MS,
+    retryMinRemainingMs: config.RETRY_MIN_REMAINING_MS,
+  });
+  metrics.observe(db);
+  logDatabaseEvents(db, log);
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  const monitor = new WritableHealthMonitor({
+    connectionString: databaseUrl,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    intervalMs: config.HEALTH_PROBE_INTERVAL_MS,
+    onChange: (serving) => {
+      const status = serving ? 'SERVING' : 'NOT_SERVING';
+      health.setStatus('', status);
+      health.setStatus(SERVICE_NAME, status);
+      metrics.serving.set(serving ? 1 : 0);
+      log.info({ event: 'health', status }, `health: ${status}`);
+    },
+  });
+  db.events.on('dbError', (e) => {
+    if (e.kind !== 'serialization') void monitor.check();
+  });
+
+  const wrap: Wrap = (method, access, handler) => scopedUnary({
+    db,
+    defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
+    onInternalError: (error, m) => log.error({ err: error, method: m }, 'internal error'),
+  }, method, access, handler);
+
+  const server = new Server({
+    interceptors: [callLogInterceptor(log, metrics)],
+    'grpc.max_receive_message_length': 1024 * 1024,
+  });
+  server.addService(ItemServiceService, createItemService({
+    items: new ItemRepository(db.scope),
+    upserts: new UpsertRequestRepository(db.scope),
+    pageTokens: new PageTokenCodec(pageTokenSecret),
+    wrap,
+  }));
+  health.addToServer(server);
+  reflectionService().addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  await monitor.start();
+  let metricsServer: MetricsServer | undefined;
+  if (config.METRICS_PORT !== 'off') metricsServer = await startMetricsServer(metrics.registry, config.GRPC_HOST, config.METRICS_PORT);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (graceMs = config.SHUTDOWN_GRACE_MS): Promise<void> => {
+    stopping ??= (async () => {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          log.warn({ event: 'shutdown', graceMs }, 'calls still running after the grace period; cancelling them');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      monitor.stop();
+      await Promise.allSettled([db.close(), metricsServer?.close()]);
+    })();
+    return stopping;
+  };
+
+  return { port, metricsPort: metricsServer?.port, db, metrics, health: monitor, shutdown };
+}

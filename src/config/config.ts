@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+
+// Every variable the service reads, with its default. Documented in README's configuration table.
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional(),
+  GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+  GRPC_PORT: int(0, 65535).default(50051),
+  METRICS_PORT: z.union([z.literal('off'), int(0, 65535)]).default(9464),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_MAX: int(1, 200).default(10),
+  DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(2_000),
+  DB_QUERY_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: int(0, 600_000).default(5_000),
+  DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
+  DB_REBUILD_MIN_INTERVAL_MS: int(0, 600_000).default(1_000),
+  DB_RESILIENCE: flag.default(true),
+  GRPC_DEFAULT_DEADLINE_MS: int(50, 600_000).default(10_000),
+  RETRY_MIN_REMAINING_MS: int(0, 60_000).default(100),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  HEALTH_PROBE_INTERVAL_MS: int(100, 600_000).default(2_000),
+  PAGE_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SEED_DEMO_DATA: flag.optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates the environment once at start; a bad value stops the service with a message naming it. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    // Never echo DATABASE_URL or secrets: they carry passwords.
+    const shown = key === 'DATABASE_URL' || key === 'PAGE_TOKEN_SECRET' ? '' : ` (got ${JSON.stringify(present[key])})`;
+    return `  ${key}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,172 @@
+import { EventEmitter } from 'node:events';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { ConstantBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { classifyDbError } from './classifyDbError.ts';
+import { createPgPool, type PgPoolSettings } from './createPgPool.ts';
+import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
+import { DbFailure, type FailurePhase } from './DbFailure.ts';
+import { DbScope, type AccessMode } from './DbScope.ts';
+import { ResilientPool } from './ResilientPool.ts';
+import { resolveCommitOutcome } from './resolveCommitOutcome.ts';
+
+export interface DatabaseSettings extends Omit<PgPoolSettings, 'requireWritable'> {
+  readonly minRebuildIntervalMs: number;
+  /** A retry starts only if at least this much of the call's deadline is left. */
+  readonly retryMinRemainingMs: number;
+}
+
+/** What the database layer needs to know about the call it works for. */
+export interface CallBudget {
+  /** performance.now() value after which nobody waits for the answer. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+interface Side {
+  readonly role: PoolRole;
+  readonly pool: ResilientPool;
+  readonly prisma: PrismaClient;
+}
+
+/**
+ * Owns the read and write connection pools and runs each call's database work in a scope:
+ * classify failures, replace a suspect pool once, retry once when that is safe.
+ */
+export class Database {
+  readonly scope = new DbScope();
+  readonly events = new EventEmitter<DatabaseEvents>();
+  readonly #read: Side;
+  readonly #write: Side;
+  readonly #settings: DatabaseSettings;
+  readonly #retry: RetryPolicy;
+
+  constructor(settings: DatabaseSettings) {
+    this.#settings = settings;
+    this.#read = this.#side('read', false);
+    this.#write = this.#side('write', settings.resilient);
+    const attempts = settings.resilient ? 1 : 0;
+    this.#retry = retry(handleWhen((e) => e instanceof DbFailure && e.retryable), { maxAttempts: attempts, backoff: new ConstantBackoff(10) });
+  }
+
+  get resilient(): boolean {
+    return this.#settings.resilient;
+  }
+
+  generation(role: PoolRole): number {
+    return (role === 'read' ? this.#read : this.#write).pool.generation;
+  }
+
+  /** Runs `work` in a call scope: reads on the read pool without a transaction, writes in an interactive transaction. */
+  async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>): Promise<T> {
+    const side = mode === 'write' ? this.#write : this.#read;
+    let attempt = 0;
+    let previous: DbFailure | undefined;
+    try {
+      const result = await this.#retry.execute(async () => {
+        if (previous) this.events.emit('retry', { pool: side.role, kind: previous.classification.kind });
+        try {
+          return await this.#attempt(side, mode, budget, work, attempt++);
+        } catch (error) {
+          if (error instanceof DbFailure) previous = error;
+          throw error;
+        }
+      });
+      if (attempt > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'succeeded' });
+      return result;
+    } catch (error) {
+      if (attempt > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  /** Replaces a side's pool now (subject to the rate limit); for operators and tests. */
+  rebuild(role: PoolRole, reason: string): boolean {
+    const side = role === 'read' ? this.#read : this.#write;
+    return side.pool.replace(side.pool.generation, reason);
+  }
+
+  pool(role: PoolRole): ResilientPool {
+    return (role === 'read' ? this.#read : this.#write).pool;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#read, this.#write].map(async (side) => {
+      await side.prisma.$disconnect();
+      await side.pool.end();
+    }));
+  }
+
+  async #attempt<T>(side: Side, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number): Promise<T> {
+    const generation = side.pool.generation;
+    const state = { mode, generation, attempt, signal: budget.signal };
+    if (mode === 'read') {
+      try {
+        return await this.scope.run({ ...state, db: side.prisma }, work);
+      } catch (error) {
+        throw this.#failure(side, error, generation, attempt, 'work', budget);
+      }
+    }
+    // Mutated inside the transaction callback; an object so the catch block sees the update.
+    const progress: { phase: FailurePhase; txid?: string; result?: { value: T } } = { phase: 'work' };
+    const remaining = Math.max(1, Math.floor(budget.deadline - performance.now()));
+    try {
+      return await side.prisma.$transaction(async (tx) => {
+        if (mode === 'write' && this.#settings.resilient) {
+          const rows = await tx.$queryRaw<{ id: string }[]>`SELECT pg_current_xact_id()::text AS id`;
+          progress.txid = rows[0]?.id;
+        }
+        const value = await this.scope.run({ ...state, db: tx }, work);
+        // From here on Prisma sends COMMIT: a lost connection no longer means "not written".
+        progress.phase = 'commit';
+        progress.result = { value };
+        return value;
+      }, {
+        maxWait: Math.min(remaining, this.#settings.connectTimeoutMs),
+        timeout: remaining,
+        ...(mode === 'consistent-read' ? { isolationLevel: 'RepeatableRead' as const } : {}),
+      });
+    } catch (error) {
+      const { phase, txid, result } = progress;
+      const failure = this.#failure(side, error, generation, attempt, phase, budget);
+      if (!(failure instanceof DbFailure) || phase !== 'commit' || mode !== 'write') throw failure;
+      const lostAtCommit = ['connection_lost', 'timeout'].includes(failure.classification.kind);
+      if (!lostAtCommit) throw failure;
+      const outcome = txid === undefined ? 'unknown' : await resolveCommitOutcome(side.pool, txid, budget.deadline);
+      this.events.emit('commitOutcome', { outcome });
+      if (outcome === 'committed' && result) return result.value;
+      if (outcome === 'aborted') throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), cause: error });
+      throw new DbFailure(failure.classification, { phase, retryable: false, commitOutcomeUnknown: true, cause: error });
+    }
+  }
+
+  #failure(side: Side, error: unknown, generation: number, attempt: number, phase: FailurePhase, budget: CallBudget): unknown {
+    const classification = classifyDbError(error);
+    if (!classification.transient) return error; // application errors pass through untouched
+    this.events.emit('dbError', {
+      pool: side.role, kind: classification.kind, generation, attempt, phase,
+      message: error instanceof Error ? error.message.slice(0, 300) : String(error),
+    });
+    if (classification.rebuild && this.#settings.resilient) side.pool.replace(generation, classification.kind);
+    const retryable = phase === 'work' && this.#canRetry(budget);
+    return new DbFailure(classification, { phase, retryable, cause: error });
+  }
+
+  #canRetry(budget: CallBudget): boolean {
+    return this.#settings.resilient && !budget.signal.aborted
+      && budget.deadline - performance.now() >= this.#settings.retryMinRemainingMs;
+  }
+
+  #side(role: PoolRole, requireWritable: boolean): Side {
+    const pool = new ResilientPool({
+      createInner: () => createPgPool({ ...this.#settings, requireWritable, applicationName: `masterdata-${role}` }),
+      minRebuildIntervalMs: this.#settings.resilient ? this.#settings.minRebuildIntervalMs : Number.POSITIVE_INFINITY,
+      keepConnectionOnSqlError: this.#settings.resilient,
+    });
+    pool.events.on('rebuild', (e) => this.events.emit('rebuild', { ...e, pool: role }));
+    pool.events.on('rebuildSkipped', (e) => this.events.emit('rebuildSkipped', { pool: role, why: e.why }));
+    pool.events.on('clientError', (e) => this.events.emit('clientError', { pool: role, generation: e.generation, message: e.error.message }));
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return { role, pool, prisma };
+  }
+}

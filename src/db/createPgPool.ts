@@ -1,0 +1,55 @@
+import pg from 'pg';
+
+export interface PgPoolSettings {
+  readonly connectionString: string;
+  readonly max: number;
+  readonly connectTimeoutMs: number;
+  readonly queryTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  /** Reject a new connection that reached a standby or a read-only server. */
+  readonly requireWritable: boolean;
+  /** Timeouts, keepalive and the writable check; off only for the naive baseline. */
+  readonly resilient: boolean;
+  readonly applicationName: string;
+}
+
+export class ReadOnlyServerError extends Error {
+  override readonly name = 'ReadOnlyServerError';
+  readonly code = 'READ_ONLY_SERVER';
+}
+
+export function createPgPool(settings: PgPoolSettings): pg.Pool {
+  if (!settings.resilient) {
+    // What a service gets from the defaults: no timeouts, nothing checked.
+    return new pg.Pool({ connectionString: settings.connectionString, max: settings.max, application_name: settings.applicationName });
+  }
+  return new pg.Pool({
+    connectionString: settings.connectionString,
+    max: settings.max,
+    application_name: settings.applicationName,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    // Client-side: a black-holed socket fails instead of hanging forever.
+    query_timeout: settings.queryTimeoutMs,
+    // Server-side: the server stops working on a query nobody waits for any more.
+    ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
+    idle_in_transaction_session_timeout: Math.max(settings.queryTimeoutMs * 2, 10_000),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
+    ...(settings.requireWritable ? { onConnect: assertWritableHook } : {}),
+  });
+}
+
+// pg-pool awaits onConnect and drops the connection if it rejects; @types/pg types it as void.
+const assertWritableHook = assertWritable as (client: pg.ClientBase) => void;
+
+async function assertWritable(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ recovery: boolean; read_only: string }>(
+    "SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS read_only",
+  );
+  const row = rows[0];
+  if (row === undefined || row.recovery || row.read_only === 'on') {
+    throw new ReadOnlyServerError('server is read-only (a standby, or a demoted primary): connection refused for writes');
+  }
+}

@@ -1,0 +1,67 @@
+import { status as Status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { Database } from '../db/Database.ts';
+import type { AccessMode } from '../db/DbScope.ts';
+import { ServerError } from './ServerError.ts';
+import { toServiceError } from './toServiceError.ts';
+
+export interface HandlerContext {
+  /** performance.now() value of the call's deadline. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+export interface ScopedUnaryDeps {
+  readonly db: Database;
+  /** Applied when the client sent no deadline, so no call can hold a connection forever. */
+  readonly defaultDeadlineMs: number;
+  readonly onInternalError: (error: unknown, method: string) => void;
+}
+
+/**
+ * Wraps a unary handler so that its database work runs in a call scope (read, write or
+ * consistent-read), is retried once when that is safe, never outlives the call's deadline
+ * or cancellation, and fails with a proper status. A ServerInterceptor cannot re-run a
+ * handler, which is why this is a wrapper.
+ */
+export function scopedUnary<Req, Res>(
+  deps: ScopedUnaryDeps,
+  method: string,
+  access: AccessMode,
+  handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback) => {
+    const deadline = performance.now() + remainingMs(call.getDeadline(), deps.defaultDeadlineMs);
+    const controller = new AbortController();
+    const onCancelled = () => controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client'));
+    call.once('cancelled', onCancelled);
+    const timer = setTimeout(
+      () => controller.abort(new ServerError(Status.DEADLINE_EXCEEDED, 'the deadline passed before the database answered; retry with a longer deadline')),
+      Math.max(0, deadline - performance.now()),
+    );
+    const ctx: HandlerContext = { deadline, signal: controller.signal };
+    const work = deps.db.run(access, ctx, () => handler(call.request, ctx));
+    const stopped = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+    });
+    // A database that hangs must not hold the call: whichever ends first answers it.
+    Promise.race([work, stopped]).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        const { serviceError, internal } = toServiceError(error);
+        if (internal) deps.onInternalError(error, method);
+        callback(serviceError);
+      },
+    ).finally(() => {
+      clearTimeout(timer);
+      call.removeListener('cancelled', onCancelled);
+      // Whatever the loser of the race does later is of no interest to anybody.
+      work.catch(() => undefined);
+    });
+  };
+}
+
+function remainingMs(deadline: Date | number, fallbackMs: number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return fallbackMs;
+  return Math.max(0, at - Date.now());
+}

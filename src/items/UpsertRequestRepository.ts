@@ -1,0 +1,27 @@
+import type { DbScope } from '../db/DbScope.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+
+export interface StoredUpsert {
+  readonly fingerprint: string;
+  readonly response: unknown;
+}
+
+/** The memory of applied UpsertItem request ids, written in the same transaction as the item. */
+export class UpsertRequestRepository {
+  readonly #scope: DbScope;
+
+  constructor(scope: DbScope) {
+    this.#scope = scope;
+  }
+
+  find(tenantId: string, requestId: string): Promise<StoredUpsert | null> {
+    return this.#scope.db().upsertRequest.findUnique({
+      where: { tenantId_requestId: { tenantId, requestId } },
+      select: { fingerprint: true, response: true },
+    });
+  }
+
+  async record(tenantId: string, requestId: string, fingerprint: string, itemId: bigint, response: Prisma.InputJsonValue): Promise<void> {
+    await this.#scope.db().upsertRequest.create({ data: { tenantId, requestId, fingerprint, itemId, response } });
+  }
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { status as Status, type handleUnaryCall } from '@grpc/grpc-js';
+import type { AccessMode } from '../db/DbScope.ts';
+import { ServerError } from '../grpc/ServerError.ts';
+import type { HandlerContext } from '../grpc/scopedUnary.ts';
+import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
+import { itemDetailFromJson, itemDetailToJson, toItemDetail } from './itemDetail.ts';
+import { itemCodesOf, itemFieldsOf, itemNotFound, pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
+import type { ItemRepository } from './ItemRepository.ts';
+import type { PageTokenCodec } from './PageTokenCodec.ts';
+import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
+import { checkCode, checkPattern, Violations } from './validation.ts';
+
+export type Wrap = <Req, Res>(
+  method: string,
+  access: AccessMode,
+  handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
+) => handleUnaryCall<Req, Res>;
+
+export interface ItemServiceDeps {
+  readonly items: ItemRepository;
+  readonly upserts: UpsertRequestRepository;
+  readonly pageTokens: PageTokenCodec;
+  readonly wrap: Wrap;
+}
+
+export function createItemService({ items, upserts, pageTokens, wrap }: ItemServiceDeps): ItemServiceServer {
+  return {
+    getItemDetail: wrap('GetItemDetail', 'read', async (req) => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      checkCode(v, 'item_code', req.itemCode);
+      v.throwIfAny();
+      const item = await items.find(key, req.itemCode);
+      if (item) return toItemDetail(item);
+      throw (await items.storeExists(key)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
+    }),
+
+    batchGetItemDetails: wrap('BatchGetItemDetails', 'read', async (req) => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      const codes = itemCodesOf(v, req.itemCodes);
+      v.throwIfAny();
+      const found = await items.findMany(key, codes);
+      if (found.length === 0 && !(await items.storeExists(key))) throw storeNotFound(key);
+      const byCode = new Map(found.map((item) => [item.itemCode, item]));
+      return {
+        items: codes.flatMap((code) => { const item = byCode.get(code); return item ? [toItemDetail(item)] : []; }),
+        missingItemCodes: codes.filter((code) => !byCode.has(code)),
+      };
+    }),
+
+    listItems: wrap('ListItems', 'read', async (req) => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      const pageSize = pageSizeOf(v, req.pageSize);
+      v.throwIfAny();
+      const after = req.pageToken === '' ? undefined : pageTokens.decode(req.pageToken, key).afterItemCode;
+      const rows = await items.page(key, after, pageSize + 1);
+      if (rows.length === 0 && after === undefined && !(await items.storeExists(key))) throw storeNotFound(key);
+      const page = rows.slice(0, pageSize);
+      const last = page.at(-1);
+      return {
+        items: page.map(toItemDetail),
+        nextPageToken: rows.length > pageSize && last ? pageTokens.encode({ ...key, afterItemCode: last.itemCode }) : '',
+      };
+    }),
+
+    upsertItem: wrap('UpsertItem', 'write', async (req): Promise<UpsertItemResponse> => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      checkCode(v, 'item_code', req.itemCode);
+      checkPattern(v, 'request_id', req.requestId, 'request', true);
+      const data = itemFieldsOf(v, req.item);
+      v.throwIfAny();
+      const fingerprint = createHash('sha256')
+        .update(JSON.stringify([req.storeCode, req.itemCode, req.item, req.expectedVersion]))
+        .digest('hex');
+      const earlier = await upserts.find(key.tenantId, req.requestId);
+      if (earlier) {
+        if (earlier.fingerprint !== fingerprint) {
+          throw new ServerError(Status.FAILED_PRECONDITION, `request_id "${req.requestId}" was already used for a different UpsertItem request; use a new request_id for new content`);
+        }
+        const stored = earlier.response as { item: unknown; created: boolean };
+        return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
+      }
+      if (!(await items.storeExists(key))) throw storeNotFound(key);
+      const existing = await items.find(key, req.itemCode);
+      if (req.expectedVersion !== 0 && existing?.version !== req.expectedVersion) {
+        throw new ServerError(Status.ABORTED, existing
+          ? `item "${req.itemCode}" is at version ${existing.version}, not ${req.expectedVersion}: read it again, then retry`
+          : `item "${req.itemCode}" does not exist yet; send expected_version 0 to create it`);
+      }
+      const saved = existing
+        ? await items.updateIfVersion(existing.id, existing.version, data)
+        : await items.create(key, req.itemCode, data);
+      if (!saved) throw new ServerError(Status.ABORTED, `item "${req.itemCode}" was changed by another request at the same time; retry`);
+      const detail = toItemDetail(saved);
+      await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, { item: itemDetailToJson(detail) as never, created: !existing });
+      return { item: detail, created: !existing, replayed: false };
+    }),
+  };
+}

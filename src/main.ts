@@ -1,0 +1,68 @@
+// The item master-data service: `npm start`. With DATABASE_URL it serves that database;
+// without it, an embedded PostgreSQL with demo data.
+import { randomBytes } from 'node:crypto';
+import { startItemServer } from './app/startItemServer.ts';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { redactUrl } from './config/redactUrl.ts';
+import { migrateDatabase } from './db/migrate/migrateDatabase.ts';
+import { seedDemoData } from './db/seedDemoData.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/startEmbeddedDatabase.ts';
+import { createLogger } from './log/createLogger.ts';
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`${error.message}\nSee the configuration table in README.md.`);
+  process.exit(2);
+}
+const log = createLogger(config.LOG_LEVEL);
+
+let embedded: EmbeddedDatabase | undefined;
+let databaseUrl = config.DATABASE_URL;
+if (!databaseUrl) {
+  embedded = await startEmbeddedDatabase();
+  databaseUrl = embedded.url;
+  log.info({ event: 'embedded_database' }, 'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops');
+}
+const migrated = await migrateDatabase(databaseUrl);
+log.info({ event: 'migrate', applied: migrated.applied, database: redactUrl(databaseUrl) }, `migrations: ${migrated.applied.length} applied`);
+if (config.SEED_DEMO_DATA ?? embedded !== undefined) {
+  const seeded = await seedDemoData(databaseUrl);
+  log.info({ event: 'seed', ...seeded }, 'demo data seeded (tenant "demo", stores S001 and S002)');
+}
+
+if (!config.PAGE_TOKEN_SECRET) log.warn({ event: 'config' }, 'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance');
+const server = await startItemServer({
+  config: embedded ? { ...config, DB_POOL_MAX: Math.min(config.DB_POOL_MAX, 4) } : config,
+  databaseUrl,
+  log,
+  pageTokenSecret: config.PAGE_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
+});
+const where = `${config.GRPC_HOST}:${server.port}`;
+log.info({ event: 'listening', address: where, metricsPort: server.metricsPort }, `item service listening on ${where}`);
+console.error([
+  '',
+  `  Item master-data service listening on ${where} (gRPC, plaintext; health and reflection enabled)`,
+  server.metricsPort === undefined ? '' : `  Metrics: http://${config.GRPC_HOST}:${server.metricsPort}/metrics`,
+  '  Try it:',
+  `    npm run item -- get demo S001 4011          # one item`,
+  `    npm run item -- list demo S001              # a page of items`,
+  `    grpcurl -plaintext -d '{"tenant_id":"demo","store_code":"S001","item_code":"4011"}' ${where} masterdata.v1.ItemService/GetItemDetail`,
+  '  Stop with Ctrl-C.',
+  '',
+].filter((l) => l !== '').join('\n'));
+
+let signals = 0;
+const stop = (signal: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) process.exit(130); // a second Ctrl-C means now
+  log.info({ event: 'shutdown', signal }, 'shutting down: draining calls in flight');
+  void server.shutdown()
+    .then(() => embedded?.close())
+    .then(() => log.info({ event: 'shutdown' }, 'stopped'))
+    .finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
