@@ -1,0 +1,67 @@
+// `npm run item -- <command> ...`: look items up without writing code.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { ChannelPool } from '../clients/ChannelPool.ts';
+import { itemServiceClient } from '../clients/itemServiceClient.ts';
+
+const USAGE = `usage: npm run item -- [--addr host:port] <command>
+  get    <tenant> <store> <item_code>            one item
+  batch  <tenant> <store> <item_code>...         several items; unknown codes are listed as missing
+  list   <tenant> <store> [page_size] [token]    a page of items in item-code order
+  upsert <tenant> <store> <item_code> --description TEXT --short TEXT --price 1.99 --tax STD [--request-id ID]
+default address: $ITEM_SERVICE_ADDR or 127.0.0.1:50051`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    addr: { type: 'string' }, description: { type: 'string' }, short: { type: 'string' }, price: { type: 'string' },
+    tax: { type: 'string' }, 'request-id': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  },
+});
+const [command, tenantId = '', storeCode = '', ...rest] = positionals;
+if (values.help || command === undefined) {
+  console.log(USAGE);
+  process.exit(command === undefined && !values.help ? 2 : 0);
+}
+
+const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
+const client = itemServiceClient(pool, values.addr ?? process.env.ITEM_SERVICE_ADDR ?? '127.0.0.1:50051');
+
+function call<Req, Res>(fn: (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => fn.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+try {
+  let result: unknown;
+  switch (command) {
+    case 'get':
+      result = await call(client.getItemDetail, { tenantId, storeCode, itemCode: rest[0] ?? '' });
+      break;
+    case 'batch':
+      result = await call(client.batchGetItemDetails, { tenantId, storeCode, itemCodes: rest });
+      break;
+    case 'list':
+      result = await call(client.listItems, { tenantId, storeCode, pageSize: Number(rest[0] ?? 0), pageToken: rest[1] ?? '' });
+      break;
+    case 'upsert':
+      result = await call(client.upsertItem, {
+        tenantId, storeCode, itemCode: rest[0] ?? '', requestId: values['request-id'] ?? randomUUID(), expectedVersion: 0,
+        item: {
+          barcode: '', description: values.description ?? '', shortDescription: values.short ?? '', unitPrice: values.price ?? '',
+          unitCost: '', taxCode: values.tax ?? '', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0,
+        },
+      });
+      break;
+    default:
+      console.error(`unknown command "${command}"\n${USAGE}`);
+      process.exitCode = 2;
+  }
+  if (result !== undefined) console.log(JSON.stringify(result, null, 2));
+} catch (error) {
+  const e = error as Partial<ServiceError>;
+  console.error(`${e.code === undefined ? 'ERROR' : Status[e.code]}: ${e.details ?? String(error)}`);
+  process.exitCode = 1;
+} finally {
+  pool.close();
+}

@@ -1,0 +1,162 @@
+import { Channel, credentials as grpcCredentials, type ChannelInterface, InterceptingCall, type ChannelCredentials, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface TargetStats {
+  /** Channels ever created for this target: 1 in a healthy process. */
+  created: number;
+  /** Times an existing channel was handed out instead of creating one. */
+  reused: number;
+  /** Channels open now. */
+  live: number;
+  /** Calls started through the pool's clients. */
+  calls: number;
+}
+
+export interface ChannelPoolOptions {
+  /** Warn (log + metric) when one target has more live channels than this: the alarm the incident lacked. */
+  readonly alarmThreshold?: number;
+  /** Deadline given to calls that set none, so no call waits forever on a dead server. */
+  readonly defaultDeadlineMs?: number;
+  readonly channelOptions?: ChannelOptions;
+  readonly registry?: Registry;
+  readonly onAlarm?: (target: string, live: number) => void;
+}
+
+interface Entry {
+  readonly target: string;
+  readonly channel: Channel;
+  readonly view: ChannelInterface;
+}
+
+/**
+ * What clients get: the shared channel minus close(). grpc-js Client.close() closes its
+ * channel, override or not, so one request-scoped client disposing itself would otherwise
+ * cut every other user off. Only the pool closes channels.
+ */
+function sharedView(channel: Channel): ChannelInterface {
+  return {
+    close: () => undefined,
+    getTarget: () => channel.getTarget(),
+    getConnectivityState: (tryToConnect) => channel.getConnectivityState(tryToConnect),
+    watchConnectivityState: (state, deadline, callback) => channel.watchConnectivityState(state, deadline, callback),
+    getChannelzRef: () => channel.getChannelzRef(),
+    createCall: (method, deadline, host, parent, flags) => channel.createCall(method, deadline, host, parent, flags),
+  };
+}
+
+// Keepalive finds a dead peer between calls; short reconnect backoff lets the channel come back soon after the server does.
+const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 5_000,
+};
+
+const credentialIds = new WeakMap<ChannelCredentials, number>();
+let nextCredentialId = 1;
+
+function credentialId(creds: ChannelCredentials): number {
+  let id = credentialIds.get(creds);
+  if (id === undefined) {
+    id = nextCredentialId++;
+    credentialIds.set(creds, id);
+  }
+  return id;
+}
+
+/**
+ * One gRPC channel per (target, credentials, channel options) per process, whoever asks and
+ * however often. Clients made from it are cheap views on the shared channel, so code that
+ * builds a new repository per request still opens no new connection.
+ */
+export class ChannelPool {
+  readonly #entries = new Map<string, Entry>();
+  readonly #stats = new Map<string, TargetStats>();
+  readonly #options: ChannelPoolOptions;
+  readonly #metrics: { created: Counter<'target'>; reused: Counter<'target'>; live: Gauge<'target'>; calls: Counter<'target'>; alarms: Counter<'target'> } | undefined;
+  #closed = false;
+
+  constructor(options: ChannelPoolOptions = {}) {
+    this.#options = options;
+    const registers = options.registry ? [options.registry] : undefined;
+    this.#metrics = registers && {
+      created: new Counter({ name: 'grpc_client_channels_created_total', help: 'gRPC channels created, by target', labelNames: ['target'], registers }),
+      reused: new Counter({ name: 'grpc_client_channels_reused_total', help: 'gRPC channel reuses, by target', labelNames: ['target'], registers }),
+      live: new Gauge({ name: 'grpc_client_channels_live', help: 'gRPC channels open, by target', labelNames: ['target'], registers }),
+      calls: new Counter({ name: 'grpc_client_calls_total', help: 'gRPC calls started, by target', labelNames: ['target'], registers }),
+      alarms: new Counter({ name: 'grpc_client_channel_alarms_total', help: 'Times a target went past the channel alarm threshold', labelNames: ['target'], registers }),
+    };
+  }
+
+  /** The shared channel for this target (created on first use, synchronously, so concurrent first use still makes one). */
+  channel(target: string, creds: ChannelCredentials = grpcCredentials.createInsecure(), options: ChannelOptions = {}): ChannelInterface {
+    if (this.#closed) throw new Error('ChannelPool is closed');
+    const merged = { ...DEFAULT_CHANNEL_OPTIONS, ...this.#options.channelOptions, ...options };
+    const key = `${target}\u0000${credentialId(creds)}\u0000${stableJson(merged)}`;
+    const stats = this.#statsOf(target);
+    const existing = this.#entries.get(key);
+    if (existing) {
+      stats.reused += 1;
+      this.#metrics?.reused.inc({ target });
+      return existing.view;
+    }
+    const channel = new Channel(target, creds, merged);
+    const view = sharedView(channel);
+    this.#entries.set(key, { target, channel, view });
+    stats.created += 1;
+    stats.live += 1;
+    this.#metrics?.created.inc({ target });
+    this.#metrics?.live.set({ target }, stats.live);
+    const threshold = this.#options.alarmThreshold ?? 3;
+    if (stats.live > threshold) {
+      this.#metrics?.alarms.inc({ target });
+      this.#options.onAlarm?.(target, stats.live);
+    }
+    return view;
+  }
+
+  /** Client interceptor that counts calls per target and gives calls without a deadline the default one. */
+  interceptor(target: string): Interceptor {
+    const stats = this.#statsOf(target);
+    const defaultDeadlineMs = this.#options.defaultDeadlineMs ?? 5_000;
+    return (options, nextCall) => {
+      stats.calls += 1;
+      this.#metrics?.calls.inc({ target });
+      const deadline = options.deadline ?? Date.now() + defaultDeadlineMs;
+      return new InterceptingCall(nextCall({ ...options, deadline }));
+    };
+  }
+
+  stats(target: string): TargetStats {
+    return { ...this.#statsOf(target) };
+  }
+
+  targets(): string[] {
+    return [...this.#stats.keys()];
+  }
+
+  /** Closes every channel; wired into graceful shutdown. Calls in flight fail with CANCELLED/UNAVAILABLE. */
+  close(): void {
+    this.#closed = true;
+    for (const { target, channel } of this.#entries.values()) {
+      channel.close();
+      const stats = this.#statsOf(target);
+      stats.live -= 1;
+      this.#metrics?.live.set({ target }, stats.live);
+    }
+    this.#entries.clear();
+  }
+
+  #statsOf(target: string): TargetStats {
+    let stats = this.#stats.get(target);
+    if (!stats) {
+      stats = { created: 0, reused: 0, live: 0, calls: 0 };
+      this.#stats.set(target, stats);
+    }
+    return stats;
+  }
+}
+
+function stableJson(options: ChannelOptions): string {
+  return JSON.stringify(Object.keys(options).sort().map((k) => [k, options[k]]));
+}
