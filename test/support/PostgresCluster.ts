@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+
+/** Runs a PostgreSQL binary as the postgres user (it refuses to run as root). */
+async function pgExec(binary: string, args: string[]): Promise<string> {
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, binary), ...args]] : [join(BIN, binary), args];
+  const { stdout } = await run(cmd, argv, { timeout: 60_000 });
+  return stdout;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A throwaway PostgreSQL server of its own (initdb in a temp dir, a free port, trust auth,
+ * fsync off), so a test may restart, stop or make read-only a server nobody else uses.
+ */
+export class PostgresCluster implements AsyncDisposable {
+  readonly dir: string;
+  readonly port: number;
+
+  private constructor(dir: string, port: number) {
+    this.dir = dir;
+    this.port = port;
+  }
+
+  static async start(): Promise<PostgresCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'pgcluster-'));
+    if (asRoot) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout.trim()), Number((await run('id', ['-g', 'postgres'])).stdout.trim()));
+    const cluster = new PostgresCluster(dir, await freePort());
+    await pgExec('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+    await cluster.#ctl(['start', '-w']);
+    return cluster;
+  }
+
+  url(database = 'postgres'): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  get endpoint(): { host: string; port: number } {
+    return { host: '127.0.0.1', port: this.port };
+  }
+
+  async restart(mode: 'immediate' | 'fast' = 'immediate'): Promise<void> {
+    await this.#ctl(['restart', '-w', '-m', mode]);
+  }
+
+  async stop(mode: 'immediate' | 'fast' = 'immediate'): Promise<void> {
+    await this.#ctl(['stop', '-w', '-m', mode]);
+  }
+
+  async start(): Promise<void> {
+    await this.#ctl(['start', '-w']);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  #ctl(args: string[]): Promise<string> {
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${this.dir}' -c fsync=off -c max_connections=200`;
+    return pgExec('pg_ctl', [...args, '-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-o', options]);
+  }
+}

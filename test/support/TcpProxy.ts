@@ -1,0 +1,129 @@
+import net from 'node:net';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+type Mode = 'forward' | 'blackhole';
+
+interface Pair {
+  readonly client: net.Socket;
+  readonly server: net.Socket;
+  frozen: boolean;
+}
+
+/**
+ * A TCP proxy the test controls: the stable endpoint a service connects to, which can be
+ * pointed elsewhere, frozen (black hole: packets vanish, sockets stay open), reset (RST),
+ * closed (FIN), or made to lose the connection exactly when a COMMIT passes through.
+ */
+export class TcpProxy implements AsyncDisposable {
+  readonly #server: net.Server;
+  readonly #pairs = new Set<Pair>();
+  #target: Endpoint;
+  #mode: Mode = 'forward';
+  #commitTrap: 'before-commit' | 'after-commit' | undefined;
+  #commitTrapped = 0;
+
+  private constructor(target: Endpoint) {
+    this.#target = target;
+    this.#server = net.createServer((client) => this.#accept(client));
+  }
+
+  static async start(target: Endpoint): Promise<TcpProxy> {
+    const proxy = new TcpProxy(target);
+    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  get connections(): number {
+    return this.#pairs.size;
+  }
+
+  get commitsTrapped(): number {
+    return this.#commitTrapped;
+  }
+
+  /** New connections go to `target`; existing ones stay where they are (like a DNS or VIP switch). */
+  pointTo(target: Endpoint): void {
+    this.#target = target;
+  }
+
+  /** Stop forwarding in both directions without closing anything; new connections hang too. */
+  blackhole(): void {
+    this.#mode = 'blackhole';
+    for (const pair of this.#pairs) pair.frozen = true;
+  }
+
+  heal(): void {
+    this.#mode = 'forward';
+    for (const pair of this.#pairs) this.#drop(pair, 'reset');
+  }
+
+  resetAll(): void {
+    for (const pair of this.#pairs) this.#drop(pair, 'reset');
+  }
+
+  closeAll(): void {
+    for (const pair of this.#pairs) this.#drop(pair, 'fin');
+  }
+
+  /**
+   * Lose the next connection that sends COMMIT: 'before-commit' drops it before the server
+   * sees it (the transaction rolls back); 'after-commit' lets the server commit and drops the
+   * answer. Either way the client sees the same lost connection.
+   */
+  trapNextCommit(when: 'before-commit' | 'after-commit'): void {
+    this.#commitTrap = when;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.resetAll();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #accept(client: net.Socket): void {
+    const server = net.connect(this.#target.port, this.#target.host);
+    const pair: Pair = { client, server, frozen: this.#mode === 'blackhole' };
+    this.#pairs.add(pair);
+    const forget = () => this.#pairs.delete(pair);
+    client.on('error', () => server.destroy()).on('close', forget);
+    server.on('error', () => client.destroy()).on('close', () => client.destroy());
+    client.on('data', (chunk) => {
+      if (pair.frozen) return;
+      if (this.#commitTrap && chunk.includes('COMMIT')) {
+        const when = this.#commitTrap;
+        this.#commitTrap = undefined;
+        this.#commitTrapped += 1;
+        if (when === 'before-commit') {
+          this.#drop(pair, 'reset');
+          return;
+        }
+        pair.frozen = true; // the server's answer never reaches the client
+        server.write(chunk);
+        setTimeout(() => this.#drop(pair, 'reset'), 100);
+        return;
+      }
+      server.write(chunk);
+    });
+    server.on('data', (chunk) => {
+      if (!pair.frozen) client.write(chunk);
+    });
+  }
+
+  #drop(pair: Pair, how: 'reset' | 'fin'): void {
+    this.#pairs.delete(pair);
+    if (how === 'reset') {
+      pair.client.resetAndDestroy();
+      pair.server.destroy();
+    } else {
+      pair.client.end();
+      pair.server.end();
+    }
+  }
+}
