@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { ChannelPool } from '../clients/ChannelPool.ts';
+import { ItemServiceApi } from '../clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../clients/itemServiceClient.ts';
 
 const USAGE = `usage: npm run item -- [--addr host:port] <command>
@@ -26,26 +27,22 @@ if (values.help || command === undefined) {
 }
 
 const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
-const client = itemServiceClient(pool, values.addr ?? process.env.ITEM_SERVICE_ADDR ?? '127.0.0.1:50051');
-
-function call<Req, Res>(fn: (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => fn.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
-}
+const api = new ItemServiceApi(itemServiceClient(pool, values.addr ?? process.env.ITEM_SERVICE_ADDR ?? '127.0.0.1:50051'));
 
 try {
   let result: unknown;
   switch (command) {
     case 'get':
-      result = await call(client.getItemDetail, { tenantId, storeCode, itemCode: rest[0] ?? '' });
+      result = await api.getItemDetail({ tenantId, storeCode, itemCode: rest[0] ?? '' });
       break;
     case 'batch':
-      result = await call(client.batchGetItemDetails, { tenantId, storeCode, itemCodes: rest });
+      result = await api.batchGetItemDetails({ tenantId, storeCode, itemCodes: rest });
       break;
     case 'list':
-      result = await call(client.listItems, { tenantId, storeCode, pageSize: Number(rest[0] ?? 0), pageToken: rest[1] ?? '' });
+      result = await api.listItems({ tenantId, storeCode, pageSize: Number(rest[0] ?? 0), pageToken: rest[1] ?? '' });
       break;
     case 'upsert':
-      result = await call(client.upsertItem, {
+      result = await api.upsertItem({
         tenantId, storeCode, itemCode: rest[0] ?? '', requestId: values['request-id'] ?? randomUUID(), expectedVersion: 0,
         item: {
           barcode: '', description: values.description ?? '', shortDescription: values.short ?? '', unitPrice: values.price ?? '',

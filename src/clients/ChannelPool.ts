@@ -52,15 +52,15 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 5_000,
 };
 
-const credentialIds = new WeakMap<ChannelCredentials, number>();
-let nextCredentialId = 1;
+// Credentials are compared by value (grpc-js `_equals`), not identity: code that calls
+// credentials.createInsecure() per request must still land on the one channel.
+const knownCredentials: [ChannelCredentials, number][] = [];
 
 function credentialId(creds: ChannelCredentials): number {
-  let id = credentialIds.get(creds);
-  if (id === undefined) {
-    id = nextCredentialId++;
-    credentialIds.set(creds, id);
-  }
+  const known = knownCredentials.find(([c]) => c === creds || c._equals(creds));
+  if (known) return known[1];
+  const id = knownCredentials.length + 1;
+  knownCredentials.push([creds, id]);
   return id;
 }
 
@@ -158,5 +158,5 @@ export class ChannelPool {
 }
 
 function stableJson(options: ChannelOptions): string {
-  return JSON.stringify(Object.keys(options).sort().map((k) => [k, options[k]]));
+  return JSON.stringify(Object.keys(options).sort().map((k): [string, unknown] => [k, options[k] as unknown]));
 }

@@ -20,26 +20,25 @@ export class ItemServiceApi {
   }
 
   getItemDetail(req: GetItemDetailRequest, s?: CallSettings): Promise<ItemDetail> {
-    return this.#call(this.#client.getItemDetail, req, s);
+    return this.#call(this.#client.getItemDetail.bind(this.#client), req, s);
   }
 
   batchGetItemDetails(req: BatchGetItemDetailsRequest, s?: CallSettings): Promise<BatchGetItemDetailsResponse> {
-    return this.#call(this.#client.batchGetItemDetails, req, s);
+    return this.#call(this.#client.batchGetItemDetails.bind(this.#client), req, s);
   }
 
   listItems(req: ListItemsRequest, s?: CallSettings): Promise<ListItemsResponse> {
-    return this.#call(this.#client.listItems, req, s);
+    return this.#call(this.#client.listItems.bind(this.#client), req, s);
   }
 
   upsertItem(req: UpsertItemRequest, s?: CallSettings): Promise<UpsertItemResponse> {
-    return this.#call(this.#client.upsertItem, req, s);
+    return this.#call(this.#client.upsertItem.bind(this.#client), req, s);
   }
 
-  #call<Req, Res>(method: unknown, req: Req, s: CallSettings | undefined): Promise<Res> {
-    const fn = method as Unary<Req, Res>;
+  #call<Req, Res>(fn: Unary<Req, Res>, req: Req, s: CallSettings | undefined): Promise<Res> {
     const options: Partial<CallOptions> = s?.timeoutMs === undefined ? {} : { deadline: Date.now() + s.timeoutMs };
     return new Promise((resolve, reject) => {
-      fn.call(this.#client, req, new Metadata(), options, (err, res) => (err ? reject(err) : resolve(res)));
+      fn(req, new Metadata(), options, (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
 }

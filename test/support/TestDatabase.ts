@@ -37,6 +37,11 @@ export class TestDatabase implements AsyncDisposable {
     return withClient(this.url, async (c) => (await c.query<R>(sql, params)).rows);
   }
 
+  /** Runs SQL on the administrative database (e.g. ALTER DATABASE, which a read-only database refuses). */
+  async admin(sql: string, params: unknown[] = []): Promise<void> {
+    await withClient(this.#adminUrl, (c) => c.query(sql, params));
+  }
+
   /** Kills every backend of this database whose application_name starts with `prefix`. */
   async terminateBackends(prefix = 'masterdata'): Promise<number> {
     const rows = await withClient(this.#adminUrl, async (c) => (await c.query<{ ok: boolean }>(

@@ -1,0 +1,125 @@
+// Captures real error objects from pg, pg.Pool and Prisma 7 + adapter-pg (as they arrive at
+// the caller) into src/db/fixtures/errorShapes.json, for the classifier's unit tests.
+// Run: node scripts/captureErrorShapes.ts   (needs the local PostgreSQL; see README)
+import { writeFileSync } from 'node:fs';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../src/generated/prisma/client.ts';
+import { createPgPool } from '../src/db/createPgPool.ts';
+import { freePort } from '../test/support/PostgresCluster.ts';
+import { TcpProxy } from '../test/support/TcpProxy.ts';
+import { TestDatabase } from '../test/support/TestDatabase.ts';
+
+type Shape = { name?: string; message?: string; code?: string; kind?: string; severity?: string; meta?: unknown; cause?: Shape; originalError?: Shape };
+
+function shape(value: unknown, depth = 0): Shape | undefined {
+  if (depth > 6 || value === null || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  const out: Shape = {};
+  if (typeof v.name === 'string') out.name = v.name;
+  if (typeof v.message === 'string') out.message = v.message.replace(/test_[0-9a-f]+/g, 'test_db').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').slice(0, 400);
+  for (const key of ['code', 'kind', 'severity'] as const) if (typeof v[key] === 'string') out[key] = v[key];
+  if (v.meta && typeof v.meta === 'object') {
+    const meta = v.meta as Record<string, unknown>;
+    out.meta = { ...(typeof meta.modelName === 'string' ? { modelName: meta.modelName } : {}), ...(meta.driverAdapterError ? { driverAdapterError: shape(meta.driverAdapterError, depth + 1) } : {}) };
+  }
+  const cause = shape(v.cause, depth + 1);
+  if (cause) out.cause = cause;
+  else if (v.cause && typeof v.cause === 'object') out.cause = plain(v.cause);
+  return out;
+}
+
+function plain(v: object): Shape {
+  const r = v as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(r).filter(([, x]) => typeof x === 'string' || typeof x === 'number').map(([k, x]) => [k, typeof x === 'string' ? x.slice(0, 200) : x]));
+}
+
+const captured: Record<string, { expect: string; error: Shape | undefined }> = {};
+async function capture(name: string, expectKind: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+    console.log(`${name}: no error!`);
+  } catch (error) {
+    captured[name] = { expect: expectKind, error: shape(error) };
+    console.log(`${name}: ${(error as Error).message.trim().split('\n')[0]?.slice(0, 120)}`);
+  }
+}
+
+await using db = await TestDatabase.create();
+await using proxy = await TcpProxy.start({ host: '127.0.0.1', port: 5432 });
+const viaProxy = new URL(db.url);
+viaProxy.port = String(proxy.port);
+const makePrisma = (url: string, extra: pg.PoolConfig = {}) => {
+  const pool = new pg.Pool({ connectionString: url, application_name: 'masterdata-capture', ...extra });
+  pool.on('error', () => undefined);
+  return { pool, prisma: new PrismaClient({ adapter: new PrismaPg(pool) }) };
+};
+const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
+
+{
+  const { prisma, pool } = makePrisma(db.url);
+  await prisma.item.count();
+  later(150, () => void db.terminateBackends('masterdata-capture'));
+  await capture('prisma raw query, backend terminated', 'connection_lost', () => prisma.$queryRaw`SELECT pg_sleep(2)`);
+  later(150, () => void db.terminateBackends('masterdata-capture'));
+  await capture('prisma interactive tx, backend terminated', 'connection_lost', () => prisma.$transaction(async (tx) => { await tx.$queryRaw`SELECT pg_sleep(2)`; }));
+  await capture('prisma unique violation', 'constraint', () => prisma.store.create({ data: { tenantId: 'demo', storeCode: 'S001', name: 'dup', currency: 'EUR' } }));
+  await capture('prisma update of a missing record', 'not_found', () => prisma.item.update({ where: { id: 999_999n }, data: { active: false } }));
+  await db.admin(`ALTER DATABASE "${db.name}" SET default_transaction_read_only = on`);
+  const ro = makePrisma(db.url);
+  await capture('prisma write on read-only server', 'read_only', () => ro.prisma.store.create({ data: { tenantId: 'x', storeCode: 'y', name: 'z', currency: 'EUR' } }));
+  await capture('prisma raw write on read-only server', 'read_only', () => ro.prisma.$executeRaw`INSERT INTO store (tenant_id, store_code, name, currency) VALUES ('a','b','c','EUR')`);
+  await ro.prisma.$disconnect(); await ro.pool.end();
+  await db.admin(`ALTER DATABASE "${db.name}" RESET default_transaction_read_only`);
+  await prisma.$disconnect(); await pool.end();
+}
+{
+  const { prisma, pool } = makePrisma(viaProxy.toString());
+  await prisma.item.count();
+  later(150, () => proxy.resetAll());
+  await capture('prisma model query, socket reset (RST)', 'connection_lost', () => prisma.item.findMany({ where: { description: { contains: 'a' } }, take: 1, skip: 0 }).then(() => prisma.$queryRaw`SELECT pg_sleep(2)`));
+  later(150, () => proxy.closeAll());
+  await capture('prisma raw query, socket closed (FIN)', 'connection_lost', () => prisma.$queryRaw`SELECT pg_sleep(2)`);
+  await prisma.$disconnect(); await pool.end();
+}
+{
+  const pool = new pg.Pool({ connectionString: viaProxy.toString(), query_timeout: 300, connectionTimeoutMillis: 300 });
+  pool.on('error', () => undefined);
+  await pool.query('SELECT 1');
+  proxy.blackhole();
+  await capture('pg query on a black-holed socket (query_timeout)', 'timeout', () => pool.query('SELECT 1'));
+  const fresh = new pg.Pool({ connectionString: viaProxy.toString(), connectionTimeoutMillis: 300 });
+  fresh.on('error', () => undefined);
+  await capture('pg connect through a black hole (connectionTimeoutMillis)', 'unavailable', () => fresh.query('SELECT 1'));
+  proxy.heal();
+  await fresh.end(); await pool.end().catch(() => undefined);
+}
+{
+  const port = await freePort();
+  const { prisma, pool } = makePrisma(`postgresql://postgres@127.0.0.1:${port}/postgres`);
+  await capture('prisma connect refused', 'unavailable', () => prisma.item.count());
+  await prisma.$disconnect(); await pool.end();
+  const client = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${port}/postgres` });
+  await capture('pg client connect refused', 'unavailable', () => client.connect());
+}
+{
+  const pool = new pg.Pool({ connectionString: db.url, statement_timeout: 100 });
+  await capture('pg statement_timeout', 'timeout', () => pool.query('SELECT pg_sleep(1)'));
+  await pool.end();
+  const client = new pg.Client({ connectionString: db.url, application_name: 'masterdata-capture' });
+  client.on('error', () => undefined);
+  await client.connect();
+  await db.terminateBackends('masterdata-capture');
+  await new Promise((r) => setTimeout(r, 100));
+  await capture('pg client used after its connection died', 'connection_lost', () => client.query('SELECT 1'));
+}
+{
+  await db.admin(`ALTER DATABASE "${db.name}" SET default_transaction_read_only = on`);
+  const pool = createPgPool({ connectionString: db.url, max: 1, connectTimeoutMs: 1000, queryTimeoutMs: 1000, statementTimeoutMs: 1000, idleTimeoutMs: 1000, requireWritable: true, resilient: true, applicationName: 'x' });
+  await capture('write pool reaching a read-only server (onConnect check)', 'read_only', () => pool.query('SELECT 1'));
+  await pool.end();
+  await db.admin(`ALTER DATABASE "${db.name}" RESET default_transaction_read_only`);
+}
+
+writeFileSync(new URL('../src/db/fixtures/errorShapes.json', import.meta.url), `${JSON.stringify(captured, null, 2)}\n`);
+console.log(`captured ${Object.keys(captured).length} error shapes`);

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ServerError } from '../grpc/ServerError.ts';
+import { PageTokenCodec } from './PageTokenCodec.ts';
+
+const codec = new PageTokenCodec('0123456789abcdef-secret');
+const key = { tenantId: 't1', storeCode: 's1' };
+
+describe('PageTokenCodec', () => {
+  it('round-trips a cursor', () => {
+    const token = codec.encode({ ...key, afterItemCode: 'Ä/1' });
+    expect(codec.decode(token, key)).toEqual({ ...key, afterItemCode: 'Ä/1' });
+  });
+
+  it.each([
+    ['empty parts', '.'],
+    ['no signature', 'eyJ2IjoxfQ'],
+    ['extra part', 'a.b.c'],
+    ['garbage', '%%%'],
+    ['huge', 'a'.repeat(2000)],
+  ])('rejects %s with INVALID_ARGUMENT', (_n, token) => {
+    expect(() => codec.decode(token, key)).toThrow(ServerError);
+  });
+
+  it('rejects a token signed with another secret, or for another store', () => {
+    const foreign = new PageTokenCodec('another-secret-0123456').encode({ ...key, afterItemCode: 'x' });
+    expect(() => codec.decode(foreign, key)).toThrow(/page_token is not valid/);
+    expect(() => codec.decode(codec.encode({ ...key, afterItemCode: 'x' }), { tenantId: 't1', storeCode: 's2' })).toThrow(/page_token/);
+  });
+});
