@@ -96,7 +96,7 @@ export class TcpProxy implements AsyncDisposable {
     server.on('error', () => client.destroy()).on('close', () => client.destroy());
     client.on('data', (chunk) => {
       if (pair.frozen) return;
-      if (this.#commitTrap && chunk.includes('COMMIT')) {
+      if (this.#commitTrap && isCommit(chunk)) {
         const when = this.#commitTrap;
         this.#commitTrap = undefined;
         this.#commitTrapped += 1;
@@ -126,4 +126,11 @@ export class TcpProxy implements AsyncDisposable {
       pair.server.end();
     }
   }
+}
+
+/** A Parse (extended protocol, unnamed statement) or Query message whose SQL text is exactly COMMIT. */
+function isCommit(chunk: Buffer): boolean {
+  if (chunk.includes('\u0000COMMIT\u0000')) return true;
+  const q = chunk.indexOf('COMMIT\u0000');
+  return q >= 5 && chunk[q - 5] === 0x51; // 'Q' + int32 length
 }

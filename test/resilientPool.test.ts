@@ -1,0 +1,99 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgPool } from '../src/db/createPgPool.ts';
+import { Database } from '../src/db/Database.ts';
+import { ResilientPool } from '../src/db/ResilientPool.ts';
+import { sleep } from './support/runLoad.ts';
+import { TestDatabase } from './support/TestDatabase.ts';
+
+let db: TestDatabase;
+beforeAll(async () => { db = await TestDatabase.create(); });
+afterAll(async () => { await db[Symbol.asyncDispose](); });
+
+const settings = (over: Partial<Parameters<typeof createPgPool>[0]> = {}) => ({
+  connectionString: db.url, max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, statementTimeoutMs: 2_000, idleTimeoutMs: 10_000,
+  requireWritable: false, resilient: true, applicationName: 'masterdata-pooltest', ...over,
+});
+const pool = (minRebuildIntervalMs = 0, over: Partial<Parameters<typeof createPgPool>[0]> = {}) =>
+  new ResilientPool({ createInner: () => createPgPool(settings(over)), minRebuildIntervalMs, keepConnectionOnSqlError: true });
+
+describe('ResilientPool', () => {
+  it('is a pg.Pool, so adapter-pg accepts it', () => {
+    expect(pool()).toBeInstanceOf(pg.Pool);
+  });
+
+  it('concurrent failures of one generation share one rebuild; failures of a replaced generation trigger none', async () => {
+    const p = pool(0);
+    const results = Array.from({ length: 10 }, () => p.replace(1, 'connection_lost'));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(p.generation).toBe(2);
+    expect(p.replace(1, 'connection_lost')).toBe(false);
+    await p.end();
+  });
+
+  it('rate-limits rebuilds during an outage (a failure every 10 ms for 300 ms makes one)', async () => {
+    const p = pool(1_000);
+    let made = 0;
+    for (let i = 0; i < 30; i++) {
+      if (p.replace(p.generation, 'connection_lost')) made += 1;
+      await sleep(10);
+    }
+    expect(made).toBe(1);
+    await p.end();
+  });
+
+  it('keeps a healthy connection after an SQL error outside a transaction', async () => {
+    const p = pool(0, { max: 1 });
+    const before = (await p.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    await expect(p.query("INSERT INTO store (tenant_id, store_code, name, currency) VALUES ('demo', 'S001', 'dup', 'EUR')")).rejects.toMatchObject({ code: '23505' });
+    const after = (await p.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    expect(after).toBe(before);
+    await p.end();
+  });
+
+  it('survives errors on idle and checked-out connections without crashing the process', async () => {
+    const p = pool(0);
+    const errors: string[] = [];
+    p.events.on('clientError', (e) => errors.push(e.error.message));
+    await Promise.all([p.query('SELECT 1'), p.query('SELECT 1')]);
+    const held = await p.connect();
+    await db.terminateBackends('masterdata-pooltest');
+    await sleep(200);
+    held.release(true);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    await expect(p.query('SELECT 1')).resolves.toBeDefined();
+    await p.end();
+  });
+
+  it('refuses connections to a read-only server when the pool is for writes', async () => {
+    await db.admin(`ALTER DATABASE "${db.name}" SET default_transaction_read_only = on`);
+    try {
+      const p = pool(0, { requireWritable: true });
+      await expect(p.query('SELECT 1')).rejects.toMatchObject({ code: 'READ_ONLY_SERVER' });
+      await p.end();
+    } finally {
+      await db.admin(`ALTER DATABASE "${db.name}" RESET default_transaction_read_only`);
+    }
+  });
+
+  it('100 rebuilds in a row under queries leave open connections and memory bounded', async () => {
+    const database = new Database({ ...settings(), max: 4, minRebuildIntervalMs: 0, retryMinRemainingMs: 0, applicationName: 'masterdata-pooltest' });
+    const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
+    const work = () => database.scope.db().item.findFirst({ where: { itemCode: '4011' } });
+    await database.run('read', budget(), work);
+    const heapBefore = process.memoryUsage().heapUsed;
+    let peak = 0;
+    for (let i = 0; i < 100; i++) {
+      database.rebuild('read', 'test');
+      await Promise.all(Array.from({ length: 4 }, () => database.run('read', budget(), work)));
+      if (i % 10 === 0) peak = Math.max(peak, await db.connectionCount('masterdata-pooltest'));
+    }
+    expect(database.generation('read')).toBe(101);
+    await sleep(300);
+    expect(database.pool('read').retiringCount).toBe(0);
+    expect(await db.connectionCount('masterdata-pooltest')).toBeLessThanOrEqual(4);
+    expect(peak).toBeLessThanOrEqual(12);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    await database.close();
+  });
+});
