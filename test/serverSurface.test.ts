@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { Client, credentials, status as Status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { service as healthService } from 'grpc-health-check';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from './support/startTestServer.ts';
+import { TestDatabase, withClient } from './support/TestDatabase.ts';
+
+function healthCheck(address: string, service: string): Promise<string> {
+  const client = new Client(address, credentials.createInsecure());
+  const check = healthService.Check as MethodDefinition<{ service: string }, { status: string }>;
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service }, (err: ServiceError | null, res?: { status: string }) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(res?.status ?? '');
+    });
+  });
+}
+
+function listServicesByReflection(address: string): Promise<string[]> {
+  const require = createRequire(import.meta.url);
+  const protoFile = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+  const def = loadSync(protoFile)['grpc.reflection.v1.ServerReflection'] as Record<string, MethodDefinition<object, { listServicesResponse?: { service: { name: string }[] } }>>;
+  const info = def.ServerReflectionInfo;
+  if (!info) throw new Error('reflection proto');
+  const client = new Client(address, credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    const call = client.makeBidiStreamRequest(info.path, info.requestSerialize, info.responseDeserialize);
+    call.on('data', (res: { listServicesResponse?: { service: { name: string }[] } }) => {
+      resolve(res.listServicesResponse?.service.map((s) => s.name) ?? []);
+      call.end();
+      client.close();
+    });
+    call.on('error', reject);
+    call.write({ listServices: '' });
+  });
+}
+
+describe('what operators and stock tools see', () => {
+  it('answers the standard health check and lists its services by reflection', async () => {
+    await using db = await TestDatabase.create();
+    await using t = await startTestServer(db.url);
+    expect(await healthCheck(t.address, '')).toBe('SERVING');
+    expect(await healthCheck(t.address, 'masterdata.v1.ItemService')).toBe('SERVING');
+    expect(await listServicesByReflection(t.address)).toEqual(expect.arrayContaining(['masterdata.v1.ItemService', 'grpc.health.v1.Health']));
+  });
+
+  it('serves Prometheus metrics over HTTP', async () => {
+    await using db = await TestDatabase.create();
+    await using t = await startTestServer(db.url);
+    await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' });
+    const body = await (await fetch(`http://127.0.0.1:${t.server.metricsPort}/metrics`)).text();
+    expect(body).toContain('masterdata_grpc_server_handling_seconds_bucket{le="0.005",method="/masterdata.v1.ItemService/GetItemDetail",code="OK"}');
+    expect(body).toContain('masterdata_health_serving 1');
+    expect(body).not.toContain(db.url);
+  });
+
+  it('on shutdown finishes the call in flight, refuses new ones, and closes the database', async () => {
+    await using db = await TestDatabase.create();
+    const t = await startTestServer(db.url);
+    // Hold a row lock so the upsert is in flight when shutdown starts.
+    await withClient(db.url, async (locker) => {
+      await locker.query('BEGIN');
+      await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");
+      const inFlight = t.api.upsertItem({
+        tenantId: 'demo', storeCode: 'S001', itemCode: '4011', requestId: randomUUID(), expectedVersion: 0,
+        item: { barcode: '', description: 'Bananas, loose', shortDescription: 'BANANAS', unitPrice: '2.09', unitCost: '', taxCode: 'FOOD', categoryCode: 'produce', active: true, discountable: true, soldByWeight: true, minimumAge: 0 },
+      }, { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const stopping = t.server.shutdown(10_000);
+      await new Promise((r) => setTimeout(r, 100));
+      const late = await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001' }, { timeoutMs: 1_000 }).catch((e: unknown) => e as ServiceError);
+      expect((late as ServiceError).code).toBe(Status.UNAVAILABLE);
+      await locker.query('COMMIT');
+      await expect(inFlight).resolves.toMatchObject({ item: { unitPrice: '2.09', version: 2 } });
+      await stopping;
+    });
+    expect(await db.connectionCount()).toBe(0);
+    t.pool.close();
+  });
+});
+
+describe('the service process', () => {
+  const run = (env: Record<string, string>, onListening?: (proc: ReturnType<typeof spawn>) => void) => new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+    const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (onListening && stderr.includes('listening on')) { onListening(proc); onListening = undefined; }
+    });
+    proc.on('exit', (code) => resolve({ code, stderr, stdout }));
+  });
+
+  it('stops with a clear message (and no secret) on a bad configuration value', async () => {
+    const result = await run({ GRPC_PORT: 'seventy', DATABASE_URL: 'mysql://u:hunter2@h/d' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Invalid configuration:\n {2}DATABASE_URL: must start with postgresql:\/\/\n {2}GRPC_PORT: .*\(got "seventy"\)/);
+    expect(result.stderr + result.stdout).not.toContain('hunter2');
+  });
+
+  it('migrates, serves, and exits 0 on SIGTERM', async () => {
+    await using db = await TestDatabase.create({ migrate: false, seed: false });
+    // The local server trusts the connection, so the password is never checked: it is here to be kept secret.
+    const withPassword = db.url.replace('postgres@', 'postgres:s3cret-pw@');
+    const result = await run({ DATABASE_URL: withPassword, GRPC_PORT: '0', METRICS_PORT: 'off', SEED_DEMO_DATA: 'true' }, (proc) => proc.kill('SIGTERM'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"event":"migrate"');
+    expect(result.stdout).toContain('"msg":"stopped"');
+    expect(result.stdout + result.stderr).not.toContain('s3cret-pw');
+  });
+});
