@@ -120,6 +120,19 @@ describe('resilience under steady concurrent load', () => {
     expect([rows.rowCount, ids.rowCount]).toEqual([1, 1]);
   });
 
+  it('a failover that black-holes the old primary fails no read: the first attempt times out at half the deadline, the retry lands on the new primary', async () => {
+    // The static read timeout (5 s) is longer than the call deadline (2 s): only the
+    // deadline-derived timeout can leave room for the retry.
+    await using t = await startTestServer(viaProxy(), { ...OVERRIDES, DB_QUERY_TIMEOUT_MS: 5_000, DB_STATEMENT_TIMEOUT_MS: 5_000 });
+    const { records } = await underLoad(t, async () => {
+      proxy.pointTo(b.endpoint);
+      proxy.blackholeExisting();
+    }, { writeEvery: 0, deadlineMs: 2_000, afterMs: 2_500 });
+    expect(records.filter((r) => r.code !== Status.OK)).toEqual([]);
+    expect(Math.max(...records.map((r) => r.latencyMs))).toBeLessThan(2_000);
+    expect(rebuilds(t, 'read')).toBe(1);
+  });
+
   it('a black-holed connection never holds a call past its deadline, and the service recovers when the network heals', async () => {
     await using t = await startTestServer(viaProxy(), OVERRIDES);
     const deadlineMs = 400;

@@ -99,7 +99,8 @@ export class Database {
 
   async #attempt<T>(side: Side, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number): Promise<T> {
     const generation = side.pool.generation;
-    const state = { mode, generation, attempt, signal: budget.signal };
+    if (attempt > 0) await this.#awaitReachable(side, budget);
+    const state = { mode, generation, attempt, signal: budget.signal, deadline: budget.deadline };
     if (mode === 'read') {
       try {
         return await this.scope.run({ ...state, db: side.prisma }, work);
@@ -152,6 +153,33 @@ export class Database {
     return new DbFailure(classification, { phase, retryable, cause: error });
   }
 
+  /**
+   * The one retry is worth more once the server answers again (a restart, a failover in
+   * progress): wait for a connection, but never past what the retry itself needs.
+   */
+  async #awaitReachable(side: Side, budget: CallBudget): Promise<void> {
+    const until = budget.deadline - this.#settings.retryMinRemainingMs;
+    while (performance.now() < until && !budget.signal.aborted) {
+      try {
+        const client = await side.pool.connect();
+        client.release();
+        return;
+      } catch (error) {
+        if (!classifyDbError(error).transient) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /** First attempt: half of what is left, so a frozen connection still leaves room for the retry. */
+  #queryTimeout(): number | undefined {
+    const state = this.scope.current();
+    if (!state) return undefined;
+    const left = state.deadline - performance.now();
+    const share = state.attempt === 0 ? left / 2 : left - 5;
+    return Math.max(20, Math.min(this.#settings.queryTimeoutMs, Math.floor(share)));
+  }
+
   #canRetry(budget: CallBudget): boolean {
     return this.#settings.resilient && !budget.signal.aborted
       && budget.deadline - performance.now() >= this.#settings.retryMinRemainingMs;
@@ -162,6 +190,7 @@ export class Database {
       createInner: () => createPgPool({ ...this.#settings, requireWritable, applicationName: `masterdata-${role}` }),
       minRebuildIntervalMs: this.#settings.resilient ? this.#settings.minRebuildIntervalMs : Number.POSITIVE_INFINITY,
       keepConnectionOnSqlError: this.#settings.resilient,
+      ...(this.#settings.resilient ? { queryTimeout: () => this.#queryTimeout() } : {}),
     });
     pool.events.on('rebuild', (e) => this.events.emit('rebuild', { ...e, pool: role }));
     pool.events.on('rebuildSkipped', (e) => this.events.emit('rebuildSkipped', { pool: role, why: e.why }));

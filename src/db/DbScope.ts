@@ -12,6 +12,8 @@ export interface CallScopeState {
   readonly generation: number;
   readonly attempt: number;
   readonly signal: AbortSignal;
+  /** performance.now() value of the call's deadline. */
+  readonly deadline: number;
 }
 
 /**

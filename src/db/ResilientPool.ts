@@ -11,6 +11,8 @@ export interface ResilientPoolOptions {
   readonly keepConnectionOnSqlError?: boolean;
   /** How long a retired generation may take to end before its sockets are destroyed (a black hole never answers). */
   readonly retireTimeoutMs?: number;
+  /** Read timeout for the query about to be sent (from the call's deadline); undefined keeps the client's. */
+  readonly queryTimeout?: () => number | undefined;
 }
 
 export interface RebuildEvent {
@@ -114,12 +116,37 @@ export class ResilientPool extends pg.Pool {
     const onError = (error: Error) => this.events.emit('clientError', { generation, error });
     client.on('error', onError);
     const release = client.release.bind(client);
+    const restoreQuery = this.#boundQueries(client);
     client.release = (destroy?: Error | boolean) => {
       client.removeListener('error', onError);
       client.release = release;
+      restoreQuery();
       release(destroy);
     };
     return client;
+  }
+
+  /**
+   * While checked out, queries sent as config objects (all of adapter-pg's) get a read
+   * timeout from the call's deadline, so a frozen socket fails while a retry still fits.
+   */
+  #boundQueries(client: pg.PoolClient): () => void {
+    const timeoutOf = this.#options.queryTimeout;
+    if (!timeoutOf) return () => undefined;
+    const original = Object.getOwnPropertyDescriptor(client, 'query');
+    const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
+    const bounded = (config: unknown, values?: unknown) => {
+      const timeout = timeoutOf();
+      const withTimeout = timeout !== undefined && typeof config === 'object' && config !== null && !('query_timeout' in config)
+        ? { ...config, query_timeout: timeout }
+        : config;
+      return query(withTimeout, values);
+    };
+    Object.defineProperty(client, 'query', { value: bounded, writable: true, configurable: true });
+    return () => {
+      if (original) Object.defineProperty(client, 'query', original);
+      else delete (client as unknown as Record<string, unknown>).query;
+    };
   }
 
   async #query(config: unknown, values?: unknown): Promise<pg.QueryResult> {

@@ -15,8 +15,10 @@ export async function resolveCommitOutcome(pool: pg.Pool, txid: string, deadline
       if (status === 'committed') return 'committed';
       if (status === 'aborted') return 'aborted';
       if (status === null || status === undefined) return 'unknown';
-    } catch {
-      // The server may still be coming back; try again while the deadline allows.
+    } catch (error) {
+      // After a failover the new primary may never have received the transaction: it did not commit there.
+      if (error instanceof Error && /in the future/.test(error.message)) return 'aborted';
+      // Otherwise the server may still be coming back; try again while the deadline allows.
     }
     await new Promise((r) => setTimeout(r, 50));
   }

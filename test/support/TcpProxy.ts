@@ -60,6 +60,11 @@ export class TcpProxy implements AsyncDisposable {
     for (const pair of this.#pairs) pair.frozen = true;
   }
 
+  /** Freeze the connections open now (their server vanished without a word); new ones are forwarded. */
+  blackholeExisting(): void {
+    for (const pair of this.#pairs) pair.frozen = true;
+  }
+
   heal(): void {
     this.#mode = 'forward';
     for (const pair of this.#pairs) this.#drop(pair, 'reset');
