@@ -16,11 +16,16 @@ export interface CallScopeState {
   readonly deadline: number;
 }
 
+/** Where repositories get the client of the call in progress. */
+export interface ScopedClientSource {
+  db(): ScopedClient;
+}
+
 /**
  * The per-call database scope. Repositories ask it for the client of the call in progress;
  * outside a call there is none, so nothing can quietly use a process-wide connection.
  */
-export class DbScope {
+export class DbScope implements ScopedClientSource {
   readonly #storage = new AsyncLocalStorage<CallScopeState>();
 
   run<T>(state: CallScopeState, fn: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { DbScope } from '../db/DbScope.ts';
+import type { ScopedClientSource } from '../db/DbScope.ts';
 import type { Item, Prisma } from '../generated/prisma/client.ts';
 
 export interface StoreKey {
@@ -10,9 +10,9 @@ export type ItemFieldsData = Omit<Prisma.ItemUncheckedCreateInput, 'id' | 'tenan
 
 /** Item queries. It owns no client: every method runs on the client of the current call scope. */
 export class ItemRepository {
-  readonly #scope: DbScope;
+  readonly #scope: ScopedClientSource;
 
-  constructor(scope: DbScope) {
+  constructor(scope: ScopedClientSource) {
     this.#scope = scope;
   }
 

@@ -1,4 +1,4 @@
-import type { DbScope } from '../db/DbScope.ts';
+import type { ScopedClientSource } from '../db/DbScope.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
 export interface StoredUpsert {
@@ -8,9 +8,9 @@ export interface StoredUpsert {
 
 /** The memory of applied UpsertItem request ids, written in the same transaction as the item. */
 export class UpsertRequestRepository {
-  readonly #scope: DbScope;
+  readonly #scope: ScopedClientSource;
 
-  constructor(scope: DbScope) {
+  constructor(scope: ScopedClientSource) {
     this.#scope = scope;
   }
 

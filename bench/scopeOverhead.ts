@@ -1,0 +1,105 @@
+// npm run bench:scope — GetItemDetail through the real gRPC server with the call-scope
+// wrapper and without it, plus raw pg and plain Prisma findUnique as floors, in one run.
+// Prints numbers; asserts nothing. Needs the local PostgreSQL (TEST_PG_URL to override).
+import { Server, ServerCredentials, credentials, status as Status } from '@grpc/grpc-js';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { startItemServer } from '../src/app/startItemServer.ts';
+import { ChannelPool } from '../src/clients/ChannelPool.ts';
+import { ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
+import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { PrismaClient } from '../src/generated/prisma/client.ts';
+import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_service.ts';
+import { callLogInterceptor } from '../src/grpc/callLogInterceptor.ts';
+import { ServerError } from '../src/grpc/ServerError.ts';
+import { createItemService } from '../src/items/createItemService.ts';
+import { ItemRepository } from '../src/items/ItemRepository.ts';
+import { PageTokenCodec } from '../src/items/PageTokenCodec.ts';
+import { UpsertRequestRepository } from '../src/items/UpsertRequestRepository.ts';
+import { createLogger } from '../src/log/createLogger.ts';
+import { ServiceMetrics } from '../src/metrics/ServiceMetrics.ts';
+import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { fmt, percentiles, table } from './stats.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const key = { tenantId: 'demo', storeCode: 'S001', itemCode: '4011' };
+
+await using db = await TestDatabase.create();
+const config = { ...loadConfig({ GRPC_PORT: '0', METRICS_PORT: 'off', LOG_LEVEL: 'silent' }) };
+const log = createLogger('silent');
+
+// With the wrapper: the service exactly as shipped.
+const scoped = await startItemServer({ config, databaseUrl: db.url, log, pageTokenSecret: 'bench-secret-0123456789' });
+
+// Without it: the same handlers and the same logging interceptor, repositories on one plain
+// PrismaClient: no scope, no retry, no deadline timer. Only the wrapper differs.
+const plainPool = new pg.Pool({ connectionString: db.url, max: config.DB_POOL_MAX });
+const plainPrisma = new PrismaClient({ adapter: new PrismaPg(plainPool) });
+const direct = { db: () => plainPrisma };
+const bare = new Server({ interceptors: [callLogInterceptor(log, new ServiceMetrics())] });
+bare.addService(ItemServiceService, createItemService({
+  items: new ItemRepository(direct),
+  upserts: new UpsertRequestRepository(direct),
+  pageTokens: new PageTokenCodec('bench-secret-0123456789'),
+  wrap: (_method, _access, handler) => (call, callback) => {
+    handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal }).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
+    );
+  },
+}));
+const barePort = await new Promise<number>((resolve, reject) => bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+
+const channels = new ChannelPool();
+const scopedApi = new ItemServiceApi(itemServiceClient(channels, `127.0.0.1:${scoped.port}`, credentials.createInsecure()));
+const bareApi = new ItemServiceApi(itemServiceClient(channels, `127.0.0.1:${barePort}`, credentials.createInsecure()));
+
+const variants: Record<string, () => Promise<unknown>> = {
+  'raw pg query (floor)': () => plainPool.query('SELECT * FROM item WHERE tenant_id = $1 AND store_code = $2 AND item_code = $3', [key.tenantId, key.storeCode, key.itemCode]),
+  'Prisma findUnique (floor)': () => plainPrisma.item.findUnique({ where: { tenantId_storeCode_itemCode: key } }),
+  'gRPC GetItemDetail, no wrapper': () => bareApi.getItemDetail(key),
+  'gRPC GetItemDetail, scope wrapper': () => scopedApi.getItemDetail(key),
+};
+
+const latencies = new Map<string, number[]>();
+const throughput = new Map<string, number[]>();
+for (const fn of Object.values(variants)) for (let i = 0; i < 300; i++) await fn(); // warm up
+for (let round = 0; round < ROUNDS; round++) {
+  // Interleaved rounds: drift and noise hit every variant alike.
+  for (const [name, fn] of Object.entries(variants)) {
+    const samples = latencies.get(name) ?? [];
+    for (let i = 0; i < CALLS / ROUNDS; i++) {
+      const t0 = performance.now();
+      await fn();
+      samples.push(performance.now() - t0);
+    }
+    latencies.set(name, samples);
+    let done = 0;
+    const t0 = performance.now();
+    const stopAt = t0 + 1_000;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < stopAt) { await fn(); done += 1; }
+    }));
+    throughput.set(name, [...(throughput.get(name) ?? []), done / ((performance.now() - t0) / 1000)]);
+  }
+}
+
+const rows = Object.keys(variants).map((name) => {
+  const p = percentiles(latencies.get(name) ?? []);
+  const tps = (throughput.get(name) ?? []).sort((x, y) => x - y);
+  return [name, fmt(p.p50), fmt(p.p99), Math.round(tps[Math.floor(tps.length / 2)] ?? 0)];
+});
+const p50 = (name: string) => percentiles(latencies.get(name) ?? []).p50;
+const overhead = (p50('gRPC GetItemDetail, scope wrapper') / p50('gRPC GetItemDetail, no wrapper') - 1) * 100;
+console.log(`\nGetItemDetail, ${CALLS} sequential calls per variant (p50/p99 ms) and ${CONCURRENCY}-way throughput (calls/s, median of ${ROUNDS} 1 s rounds); node ${process.version}, ${new Date().toISOString()}\n`);
+console.log(table(['variant', 'p50 ms', 'p99 ms', 'calls/s'], rows));
+console.log(`\nscope wrapper overhead at p50: ${overhead.toFixed(1)} % (goal ≤ 5 %)`);
+
+channels.close();
+await new Promise<void>((r) => bare.tryShutdown(() => r()));
+await plainPrisma.$disconnect();
+await plainPool.end();
+await scoped.shutdown(1_000);
