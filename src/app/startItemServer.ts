@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Config } from '../config/config.ts';
@@ -89,7 +90,7 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
   reflectionService().addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
   });
   await monitor.start();
   let metricsServer: MetricsServer | undefined;
@@ -118,4 +119,9 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
   };
 
   return { port, metricsPort: metricsServer?.port, db, metrics, health: monitor, shutdown };
+}
+
+function serverCredentials(config: Config): ServerCredentials {
+  if (!config.GRPC_TLS_CERT_FILE || !config.GRPC_TLS_KEY_FILE) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(config.GRPC_TLS_CERT_FILE), private_key: readFileSync(config.GRPC_TLS_KEY_FILE) }]);
 }

@@ -31,10 +31,20 @@ describe('ChannelPool', () => {
     pool.channel('a:1', creds);
     pool.channel('b:1', creds);
     pool.channel('a:1', credentials.createInsecure());
-    pool.channel('a:1', credentials.createSsl());
+    pool.channel('a:1', { rootCerts: null });
     pool.channel('a:1', creds, { 'grpc.primary_user_agent': 'x' });
     expect(pool.stats('a:1').created).toBe(3);
     expect(pool.stats('b:1').created).toBe(1);
+    pool.close();
+  });
+
+  it('equal TLS bytes given per request share one channel and one credentials object', () => {
+    const pool = new ChannelPool();
+    const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nnot parsed until connect\n-----END CERTIFICATE-----\n');
+    const channels = Array.from({ length: 10 }, () => pool.channel('tls:443', { rootCerts: Buffer.from(pem) }));
+    expect(new Set(channels).size).toBe(1);
+    expect(pool.credentials({ rootCerts: Buffer.from(pem) })).toBe(pool.credentials({ rootCerts: pem }));
+    expect(pool.stats('tls:443').created).toBe(1);
     pool.close();
   });
 

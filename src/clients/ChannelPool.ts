@@ -1,4 +1,5 @@
-import { Channel, credentials as grpcCredentials, type ChannelInterface, InterceptingCall, type ChannelCredentials, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
+import { createHash } from 'node:crypto';
+import { Channel, ChannelCredentials, credentials as grpcCredentials, type ChannelInterface, InterceptingCall, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface TargetStats {
@@ -11,6 +12,20 @@ export interface TargetStats {
   /** Calls started through the pool's clients. */
   calls: number;
 }
+
+/**
+ * TLS material as bytes. Prefer this to a ChannelCredentials object: grpc-js compares secure
+ * credentials by object identity, so code that calls credentials.createSsl() per request would
+ * get a channel per request. Equal bytes always share one channel.
+ */
+export interface TlsMaterial {
+  readonly rootCerts?: Buffer | null;
+  readonly privateKey?: Buffer | null;
+  readonly certChain?: Buffer | null;
+}
+
+/** How to reach a target: plaintext, TLS material, or ready-made credentials (compared with grpc-js `_equals`). */
+export type Transport = 'insecure' | TlsMaterial | ChannelCredentials;
 
 export interface ChannelPoolOptions {
   /** Warn (log + metric) when one target has more live channels than this: the alarm the incident lacked. */
@@ -55,6 +70,7 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
 // Credentials are compared by value (grpc-js `_equals`), not identity: code that calls
 // credentials.createInsecure() per request must still land on the one channel.
 const knownCredentials: [ChannelCredentials, number][] = [];
+const INSECURE = grpcCredentials.createInsecure();
 
 function credentialId(creds: ChannelCredentials): number {
   const known = knownCredentials.find(([c]) => c === creds || c._equals(creds));
@@ -72,6 +88,7 @@ function credentialId(creds: ChannelCredentials): number {
 export class ChannelPool {
   readonly #entries = new Map<string, Entry>();
   readonly #stats = new Map<string, TargetStats>();
+  readonly #tls = new Map<string, ChannelCredentials>();
   readonly #options: ChannelPoolOptions;
   readonly #metrics: { created: Counter<'target'>; reused: Counter<'target'>; live: Gauge<'target'>; calls: Counter<'target'>; alarms: Counter<'target'> } | undefined;
   #closed = false;
@@ -88,9 +105,25 @@ export class ChannelPool {
     };
   }
 
+  /** Credentials for a transport, the same object for equal TLS bytes. */
+  credentials(transport: Transport = 'insecure'): ChannelCredentials {
+    if (transport === 'insecure') return INSECURE;
+    if (transport instanceof ChannelCredentials) return transport;
+    const digest = createHash('sha256');
+    for (const part of [transport.rootCerts, transport.privateKey, transport.certChain]) digest.update(part ?? '-').update('\u0000');
+    const fingerprint = digest.digest('hex');
+    let creds = this.#tls.get(fingerprint);
+    if (!creds) {
+      creds = grpcCredentials.createSsl(transport.rootCerts ?? null, transport.privateKey ?? null, transport.certChain ?? null);
+      this.#tls.set(fingerprint, creds);
+    }
+    return creds;
+  }
+
   /** The shared channel for this target (created on first use, synchronously, so concurrent first use still makes one). */
-  channel(target: string, creds: ChannelCredentials = grpcCredentials.createInsecure(), options: ChannelOptions = {}): ChannelInterface {
+  channel(target: string, transport: Transport = 'insecure', options: ChannelOptions = {}): ChannelInterface {
     if (this.#closed) throw new Error('ChannelPool is closed');
+    const creds = this.credentials(transport);
     const merged = { ...DEFAULT_CHANNEL_OPTIONS, ...this.#options.channelOptions, ...options };
     const key = `${target}\u0000${credentialId(creds)}\u0000${stableJson(merged)}`;
     const stats = this.#statsOf(target);

@@ -22,6 +22,8 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   HEALTH_PROBE_INTERVAL_MS: int(100, 600_000).default(2_000),
   PAGE_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
+  GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   SEED_DEMO_DATA: flag.optional(),
 });
 
@@ -34,7 +36,9 @@ export class ConfigError extends Error {
 /** Validates the environment once at start; a bad value stops the service with a message naming it. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = schema.refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
+    message: 'set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither', path: ['GRPC_TLS_KEY_FILE'],
+  }).safeParse(present);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const key = issue.path.join('.');
