@@ -21,6 +21,7 @@ interface Pair {
 export class TcpProxy implements AsyncDisposable {
   readonly #server: net.Server;
   readonly #pairs = new Set<Pair>();
+  readonly #held = new Set<net.Socket>();
   #target: Endpoint;
   #mode: Mode = 'forward';
   #commitTrap: 'before-commit' | 'after-commit' | undefined;
@@ -65,13 +66,20 @@ export class TcpProxy implements AsyncDisposable {
     for (const pair of this.#pairs) pair.frozen = true;
   }
 
+  /** Forward new connections again; connections already frozen or held stay as they are. */
+  forwardNew(): void {
+    this.#mode = 'forward';
+  }
+
   heal(): void {
     this.#mode = 'forward';
-    for (const pair of this.#pairs) this.#drop(pair, 'reset');
+    this.resetAll();
   }
 
   resetAll(): void {
     for (const pair of this.#pairs) this.#drop(pair, 'reset');
+    for (const socket of this.#held) socket.resetAndDestroy();
+    this.#held.clear();
   }
 
   closeAll(): void {
@@ -93,8 +101,15 @@ export class TcpProxy implements AsyncDisposable {
   }
 
   #accept(client: net.Socket): void {
+    if (this.#mode === 'blackhole') {
+      // Accepted by the kernel, answered by nobody: the client waits until it gives up.
+      client.on('error', () => undefined);
+      this.#held.add(client);
+      client.on('close', () => this.#held.delete(client));
+      return;
+    }
     const server = net.connect(this.#target.port, this.#target.host);
-    const pair: Pair = { client, server, frozen: this.#mode === 'blackhole' };
+    const pair: Pair = { client, server, frozen: false };
     this.#pairs.add(pair);
     const forget = () => this.#pairs.delete(pair);
     client.on('error', () => server.destroy()).on('close', forget);

@@ -1,0 +1,196 @@
+import { fileURLToPath } from 'node:url';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { freePort } from '../PostgresCluster.ts';
+import { TcpProxy } from '../TcpProxy.ts';
+import { withClient } from '../TestDatabase.ts';
+
+const ENTRYPOINT = fileURLToPath(new URL('../../../docker/postgres/docker-entrypoint.sh', import.meta.url));
+const PASSWORD = 'failover-drill';
+export const FAILOVER_LABEL = 'masterdata.failover';
+
+/** The image: POSTGRES_IMAGE, else the locally built one (scripts/docker/buildPostgresImage.sh). */
+export const DEFAULT_IMAGE = process.env.POSTGRES_IMAGE ?? 'masterdata-postgres:15-local';
+
+export interface ClusterEvent {
+  /** ms since the cluster started */
+  readonly at: number;
+  readonly name: string;
+}
+
+interface Node {
+  container: StartedTestContainer;
+  readonly port: number;
+}
+
+/**
+ * A PostgreSQL primary (SSL on) and a synchronous streaming replica in containers, behind one
+ * endpoint whose address never changes — like the incident, where the DNS name stayed the same.
+ * Containers use the host network and distinct loopback ports, so no traffic leaves 127.0.0.1.
+ */
+export class FailoverCluster implements AsyncDisposable {
+  readonly events: ClusterEvent[] = [];
+  readonly #proxy: TcpProxy;
+  readonly #t0 = performance.now();
+  #primary: Node;
+  #replica: Node;
+  readonly #retired: Node[] = [];
+
+  private constructor(proxy: TcpProxy, primary: Node, replica: Node) {
+    this.#proxy = proxy;
+    this.#primary = primary;
+    this.#replica = replica;
+  }
+
+  static builder(): FailoverClusterBuilder {
+    return new FailoverClusterBuilder();
+  }
+
+  /** @internal used by the builder */
+  static async create(image: string, synchronous: boolean): Promise<FailoverCluster> {
+    const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+    const primary = await startNode(image, primaryPort, synchronous ? ['-c', "synchronous_standby_names=*"] : [], {});
+    const replica = await startNode(image, replicaPort, [], { POSTGRES_REPLICA_OF: `127.0.0.1:${primaryPort}` });
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: primaryPort });
+    const cluster = new FailoverCluster(proxy, primary, replica);
+    if (synchronous) await cluster.#waitForSyncStandby();
+    cluster.mark('cluster ready');
+    return cluster;
+  }
+
+  /** The stable endpoint's URL (SSL, certificate not verified: the test servers use a snakeoil one). */
+  url(database = 'postgres'): string {
+    return `postgresql://postgres:${PASSWORD}@127.0.0.1:${this.#proxy.port}/${database}?sslmode=no-verify`;
+  }
+
+  get primaryUrl(): string {
+    return nodeUrl(this.#primary.port);
+  }
+
+  get replicaUrl(): string {
+    return nodeUrl(this.#replica.port);
+  }
+
+  mark(name: string): void {
+    this.events.push({ at: performance.now() - this.#t0, name });
+  }
+
+  /** Failover: the primary dies, the replica is promoted, the endpoint follows it. Live connections die (EOF/reset). */
+  async swap(): Promise<void> {
+    this.mark('swap: primary killed');
+    await this.#primary.container.stop({ timeout: 0 });
+    await this.#promoteReplica();
+  }
+
+  /**
+   * Switchover where the old primary stays up as a read-only server: pooled connections to it
+   * stay healthy, answer reads, and refuse writes (25006) — the case a pool never notices.
+   */
+  async demote(): Promise<void> {
+    this.mark('demote: old primary read-only');
+    await sql(this.primaryUrl, 'ALTER SYSTEM SET default_transaction_read_only = on');
+    await sql(this.primaryUrl, 'SELECT pg_reload_conf()');
+    await this.#promoteReplica();
+  }
+
+  /** pg_terminate_backend for every application connection on the primary. */
+  async killBackends(applicationPrefix = 'masterdata'): Promise<void> {
+    this.mark('kill backends');
+    await sql(this.primaryUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '${applicationPrefix}%'`);
+  }
+
+  /** The primary's network vanishes (no RST, no FIN) and the cluster fails over to the replica. */
+  async blackholeSwap(): Promise<void> {
+    this.mark('black hole: primary unreachable');
+    this.#proxy.blackhole(); // open connections freeze; new ones are accepted and never answered
+    await this.#promoteReplica();
+  }
+
+  /** Immediate restart of the primary (crash and recovery); the endpoint does not change. */
+  async restart(): Promise<void> {
+    this.mark('restart: primary');
+    await this.#primary.container.restart({ timeout: 0 });
+    await waitReady(this.primaryUrl);
+    this.mark('primary back');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#proxy[Symbol.asyncDispose]();
+    await Promise.allSettled([this.#primary, this.#replica, ...this.#retired].map((n) => n.container.stop({ timeout: 0 })));
+  }
+
+  async #promoteReplica(): Promise<void> {
+    await sql(this.replicaUrl, 'SELECT pg_promote(wait => true)');
+    this.#proxy.pointTo({ host: '127.0.0.1', port: this.#replica.port });
+    this.#proxy.forwardNew();
+    this.mark('new primary accepts connections');
+    this.#retired.push(this.#primary);
+    [this.#primary, this.#replica] = [this.#replica, this.#primary];
+  }
+
+  async #waitForSyncStandby(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const rows = await withClient(this.primaryUrl, async (c) => (await c.query<{ s: string }>("SELECT sync_state AS s FROM pg_stat_replication")).rows);
+      if (rows.some((r) => r.s === 'sync')) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the replica never became a synchronous standby');
+  }
+}
+
+export class FailoverClusterBuilder {
+  #image = DEFAULT_IMAGE;
+  #synchronous = true;
+
+  withImage(image: string): this {
+    this.#image = image;
+    return this;
+  }
+
+  withSynchronousReplication(on: boolean): this {
+    this.#synchronous = on;
+    return this;
+  }
+
+  start(): Promise<FailoverCluster> {
+    return FailoverCluster.create(this.#image, this.#synchronous);
+  }
+}
+
+function nodeUrl(port: number): string {
+  return `postgresql://postgres:${PASSWORD}@127.0.0.1:${port}/postgres?sslmode=no-verify`;
+}
+
+async function sql(url: string, text: string): Promise<void> {
+  await withClient(url, (c) => c.query(text));
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await sql(url, 'SELECT 1');
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('PostgreSQL did not come back');
+}
+
+async function startNode(image: string, port: number, extra: string[], env: Record<string, string>): Promise<Node> {
+  const container = await new GenericContainer(image)
+    .withNetworkMode('host')
+    .withLabels({ [FAILOVER_LABEL]: 'true' })
+    .withEnvironment({ POSTGRES_PASSWORD: PASSWORD, ...env })
+    .withCopyFilesToContainer([{ source: ENTRYPOINT, target: '/usr/local/bin/masterdata-entrypoint.sh', mode: 0o755 }])
+    .withEntrypoint(['/usr/local/bin/masterdata-entrypoint.sh'])
+    .withCommand([
+      'postgres', '-c', `port=${port}`, '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'ssl=on', '-c', 'ssl_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem', '-c', 'ssl_key_file=/etc/ssl/private/ssl-cert-snakeoil.key',
+      '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'wal_keep_size=256MB', ...extra,
+    ])
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept (read-only )?connections/))
+    .withStartupTimeout(90_000)
+    .start();
+  await waitReady(nodeUrl(port));
+  return { container, port };
+}
