@@ -3,11 +3,16 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/failover/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration files start their own servers and PostgreSQL clusters: one file at a time keeps 2 cores honest.
+    // Integration files start their own servers, PostgreSQL clusters and containers: one file at a time keeps 2 cores honest.
     fileParallelism: false,
     allowOnly: false,
+    globalSetup: ['test/failover/globalSetup.ts'],
+    env: {
+      // No Ryuk image can be pulled here; the suite's own teardown removes every container.
+      TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
+      TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? '127.0.0.1',
+    },
   },
 });

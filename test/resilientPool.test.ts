@@ -24,6 +24,7 @@ describe('ResilientPool', () => {
 
   it('concurrent failures of one generation share one rebuild; failures of a replaced generation trigger none', async () => {
     const p = pool(0);
+    await p.query('SELECT 1');
     const results = Array.from({ length: 10 }, () => p.replace(1, 'connection_lost'));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(p.generation).toBe(2);
@@ -35,10 +36,18 @@ describe('ResilientPool', () => {
     const p = pool(1_000);
     let made = 0;
     for (let i = 0; i < 30; i++) {
+      await p.query('SELECT 1');
       if (p.replace(p.generation, 'connection_lost')) made += 1;
       await sleep(10);
     }
     expect(made).toBe(1);
+    await p.end();
+  });
+
+  it('does not replace a generation that holds no connection (every connect failed)', async () => {
+    const p = new ResilientPool({ createInner: () => createPgPool(settings({ connectionString: 'postgresql://postgres@127.0.0.1:1/x' })), minRebuildIntervalMs: 0 });
+    await expect(p.query('SELECT 1')).rejects.toThrow();
+    expect(p.replace(1, 'connection_lost')).toBe(false);
     await p.end();
   });
 

@@ -70,11 +70,11 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
     if (e.kind !== 'serialization') void monitor.check();
   });
 
-  const wrap: Wrap = (method, access, handler) => scopedUnary({
+  const wrap: Wrap = (method, access, handler, options) => scopedUnary({
     db,
     defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
     onInternalError: (error, m) => log.error({ err: error, method: m }, 'internal error'),
-  }, method, access, handler);
+  }, method, access, handler, options);
 
   const server = new Server({
     interceptors: [callLogInterceptor(log, metrics)],

@@ -8,7 +8,7 @@ import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
 import { DbFailure, type FailurePhase } from './DbFailure.ts';
 import { DbScope, type AccessMode } from './DbScope.ts';
 import { ResilientPool } from './ResilientPool.ts';
-import { resolveCommitOutcome } from './resolveCommitOutcome.ts';
+import { resolveCommitOutcome, TRANSACTION_ORIGIN_SQL, type TransactionOrigin } from './resolveCommitOutcome.ts';
 
 export interface DatabaseSettings extends Omit<PgPoolSettings, 'requireWritable'> {
   readonly minRebuildIntervalMs: number;
@@ -21,6 +21,15 @@ export interface CallBudget {
   /** performance.now() value after which nobody waits for the answer. */
   readonly deadline: number;
   readonly signal: AbortSignal;
+}
+
+export interface RunOptions {
+  /**
+   * The write is keyed by an idempotency key that `work` checks first (UpsertItem's
+   * request_id): after a connection lost at COMMIT, running it again is how the truth is found
+   * (it replays the stored answer if the first commit landed) and it can never write twice.
+   */
+  readonly idempotent?: boolean;
 }
 
 interface Side {
@@ -58,7 +67,7 @@ export class Database {
   }
 
   /** Runs `work` in a call scope: reads on the read pool without a transaction, writes in an interactive transaction. */
-  async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>): Promise<T> {
+  async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const side = mode === 'write' ? this.#write : this.#read;
     let attempt = 0;
     let previous: DbFailure | undefined;
@@ -66,7 +75,7 @@ export class Database {
       const result = await this.#retry.execute(async () => {
         if (previous) this.events.emit('retry', { pool: side.role, kind: previous.classification.kind });
         try {
-          return await this.#attempt(side, mode, budget, work, attempt++);
+          return await this.#attempt(side, mode, budget, work, attempt++, options);
         } catch (error) {
           if (error instanceof DbFailure) previous = error;
           throw error;
@@ -90,14 +99,15 @@ export class Database {
     return (role === 'read' ? this.#read : this.#write).pool;
   }
 
+  /** Closes both sides; bounded, so a connection that hangs (black hole, no timeouts) cannot hold shutdown. */
   async close(): Promise<void> {
     await Promise.allSettled([this.#read, this.#write].map(async (side) => {
-      await side.prisma.$disconnect();
+      await Promise.race([side.prisma.$disconnect(), new Promise((r) => setTimeout(r, 2_000).unref())]);
       await side.pool.end();
     }));
   }
 
-  async #attempt<T>(side: Side, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number): Promise<T> {
+  async #attempt<T>(side: Side, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number, options: RunOptions): Promise<T> {
     const generation = side.pool.generation;
     if (attempt > 0) await this.#awaitReachable(side, budget);
     const state = { mode, generation, attempt, signal: budget.signal, deadline: budget.deadline };
@@ -109,13 +119,14 @@ export class Database {
       }
     }
     // Mutated inside the transaction callback; an object so the catch block sees the update.
-    const progress: { phase: FailurePhase; txid?: string; result?: { value: T } } = { phase: 'work' };
+    const progress: { phase: FailurePhase; origin?: TransactionOrigin; result?: { value: T } } = { phase: 'work' };
     const remaining = Math.max(1, Math.floor(budget.deadline - performance.now()));
     try {
-      return await side.prisma.$transaction(async (tx) => {
-        if (mode === 'write' && this.#settings.resilient) {
-          const rows = await tx.$queryRaw<{ id: string }[]>`SELECT pg_current_xact_id()::text AS id`;
-          progress.txid = rows[0]?.id;
+      // The scope wraps $transaction itself, so BEGIN and COMMIT (sent by Prisma outside the
+      // callback) get the deadline-derived query timeout too.
+      return await this.scope.run({ ...state, db: side.prisma }, () => side.prisma.$transaction(async (tx) => {
+        if (mode === 'write' && this.#settings.resilient && !options.idempotent) {
+          progress.origin = (await tx.$queryRawUnsafe<TransactionOrigin[]>(TRANSACTION_ORIGIN_SQL))[0];
         }
         const value = await this.scope.run({ ...state, db: tx }, work);
         // From here on Prisma sends COMMIT: a lost connection no longer means "not written".
@@ -126,14 +137,18 @@ export class Database {
         maxWait: Math.min(remaining, this.#settings.connectTimeoutMs),
         timeout: remaining,
         ...(mode === 'consistent-read' ? { isolationLevel: 'RepeatableRead' as const } : {}),
-      });
+      }));
     } catch (error) {
-      const { phase, txid, result } = progress;
+      const { phase, origin, result } = progress;
       const failure = this.#failure(side, error, generation, attempt, phase, budget);
       if (!(failure instanceof DbFailure) || phase !== 'commit' || mode !== 'write') throw failure;
       const lostAtCommit = ['connection_lost', 'timeout'].includes(failure.classification.kind);
       if (!lostAtCommit) throw failure;
-      const outcome = txid === undefined ? 'unknown' : await resolveCommitOutcome(side.pool, txid, budget.deadline);
+      if (options.idempotent && this.#settings.resilient) {
+        this.events.emit('commitOutcome', { outcome: 'idempotent-retry' });
+        throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), commitOutcomeUnknown: !this.#canRetry(budget), cause: error });
+      }
+      const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(side.pool, origin, budget.deadline);
       this.events.emit('commitOutcome', { outcome });
       if (outcome === 'committed' && result) return result.value;
       if (outcome === 'aborted') throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), cause: error });

@@ -12,6 +12,7 @@ export interface DatabaseEvents {
   rebuildSkipped: [{ pool: PoolRole; why: string }];
   retry: [{ pool: PoolRole; kind: DbErrorKind }];
   retryOutcome: [{ pool: PoolRole; outcome: 'succeeded' | 'failed' }];
-  commitOutcome: [{ outcome: CommitOutcome }];
+  /** 'idempotent-retry': the outcome is found by running the idempotent write again. */
+  commitOutcome: [{ outcome: CommitOutcome | 'idempotent-retry' }];
   clientError: [{ pool: PoolRole; generation: number; message: string }];
 }

@@ -23,7 +23,7 @@ export interface RebuildEvent {
 
 export interface ResilientPoolEvents {
   rebuild: [RebuildEvent];
-  rebuildSkipped: [{ generation: number; failedGeneration: number; why: 'already-replaced' | 'rate-limited' }];
+  rebuildSkipped: [{ generation: number; failedGeneration: number; why: 'already-replaced' | 'rate-limited' | 'no-connections' }];
   clientError: [{ generation: number; error: Error }];
 }
 
@@ -78,6 +78,11 @@ export class ResilientPool extends pg.Pool {
     if (this.#closed) return false;
     if (failedGeneration < this.#generation) {
       this.events.emit('rebuildSkipped', { generation: this.#generation, failedGeneration, why: 'already-replaced' });
+      return false;
+    }
+    // A generation that holds no connection (every connect failed) has nothing stale to throw away.
+    if (this.#inner.totalCount === 0) {
+      this.events.emit('rebuildSkipped', { generation: this.#generation, failedGeneration, why: 'no-connections' });
       return false;
     }
     const now = performance.now();

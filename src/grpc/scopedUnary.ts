@@ -1,5 +1,6 @@
 import { status as Status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Database } from '../db/Database.ts';
+import type { RunOptions } from '../db/Database.ts';
 import type { AccessMode } from '../db/DbScope.ts';
 import { ServerError } from './ServerError.ts';
 import { toServiceError } from './toServiceError.ts';
@@ -28,6 +29,7 @@ export function scopedUnary<Req, Res>(
   method: string,
   access: AccessMode,
   handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
+  options: RunOptions = {},
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     const deadline = performance.now() + remainingMs(call.getDeadline(), deps.defaultDeadlineMs);
@@ -39,7 +41,7 @@ export function scopedUnary<Req, Res>(
       Math.max(0, deadline - performance.now()),
     );
     const ctx: HandlerContext = { deadline, signal: controller.signal };
-    const work = deps.db.run(access, ctx, () => handler(call.request, ctx));
+    const work = deps.db.run(access, ctx, () => handler(call.request, ctx), options);
     const stopped = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
     });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { status as Status, type handleUnaryCall } from '@grpc/grpc-js';
+import type { RunOptions } from '../db/Database.ts';
 import type { AccessMode } from '../db/DbScope.ts';
 import { ServerError } from '../grpc/ServerError.ts';
 import type { HandlerContext } from '../grpc/scopedUnary.ts';
@@ -15,6 +16,7 @@ export type Wrap = <Req, Res>(
   method: string,
   access: AccessMode,
   handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
+  options?: RunOptions,
 ) => handleUnaryCall<Req, Res>;
 
 export interface ItemServiceDeps {
@@ -98,6 +100,6 @@ export function createItemService({ items, upserts, pageTokens, wrap }: ItemServ
       const detail = toItemDetail(saved);
       await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, { item: itemDetailToJson(detail) as never, created: !existing });
       return { item: detail, created: !existing, replayed: false };
-    }),
+    }, { idempotent: true }),
   };
 }

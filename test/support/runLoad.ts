@@ -23,6 +23,10 @@ export interface LoadOptions {
   readonly storeCode?: string;
   /** Pause between calls of one worker (ms). */
   readonly pauseMs?: number;
+  /** performance.now() value that `start` is measured from (default: when the load starts). */
+  readonly origin?: number;
+  /** Where records go as they happen (for progress displays); a new array by default. */
+  readonly sink?: CallRecord[];
 }
 
 const READ_CODES = ['4011', '1001', '2001', '3001', '5001', '6001', '7001', '8001'];
@@ -32,8 +36,8 @@ const READ_CODES = ['4011', '1001', '2001', '3001', '5001', '6001', '7001', '800
  * items and idempotent writes of new items (each with its own request_id).
  */
 export async function runLoad(o: LoadOptions): Promise<CallRecord[]> {
-  const records: CallRecord[] = [];
-  const t0 = performance.now();
+  const records: CallRecord[] = o.sink ?? [];
+  const t0 = o.origin ?? performance.now();
   let n = 0;
   const worker = async (w: number) => {
     while (!o.signal.aborted) {

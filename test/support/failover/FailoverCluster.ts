@@ -30,7 +30,8 @@ interface Node {
 export class FailoverCluster implements AsyncDisposable {
   readonly events: ClusterEvent[] = [];
   readonly #proxy: TcpProxy;
-  readonly #t0 = performance.now();
+  /** performance.now() value that event times are measured from. */
+  readonly origin = performance.now();
   #primary: Node;
   #replica: Node;
   readonly #retired: Node[] = [];
@@ -71,7 +72,7 @@ export class FailoverCluster implements AsyncDisposable {
   }
 
   mark(name: string): void {
-    this.events.push({ at: performance.now() - this.#t0, name });
+    this.events.push({ at: performance.now() - this.origin, name });
   }
 
   /** Failover: the primary dies, the replica is promoted, the endpoint follows it. Live connections die (EOF/reset). */
@@ -186,7 +187,9 @@ async function startNode(image: string, port: number, extra: string[], env: Reco
     .withCommand([
       'postgres', '-c', `port=${port}`, '-c', 'listen_addresses=127.0.0.1',
       '-c', 'ssl=on', '-c', 'ssl_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem', '-c', 'ssl_key_file=/etc/ssl/private/ssl-cert-snakeoil.key',
-      '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'wal_keep_size=256MB', ...extra,
+      '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'wal_keep_size=256MB',
+      // A standby whose primary restarted reconnects within 200 ms (default 5 s, during which synchronous commits wait).
+      '-c', 'wal_retrieve_retry_interval=200ms', ...extra,
     ])
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept (read-only )?connections/))
     .withStartupTimeout(90_000)

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../src/db/Database.ts';
+import type { DatabaseEvents } from '../src/db/DatabaseEvents.ts';
+import { DbFailure } from '../src/db/DbFailure.ts';
+import { PostgresCluster } from './support/PostgresCluster.ts';
+import { TcpProxy } from './support/TcpProxy.ts';
+import { withClient } from './support/TestDatabase.ts';
+
+// The pg_xact_status path, for writes that have no idempotency key of their own.
+let pg: PostgresCluster;
+let proxy: TcpProxy;
+beforeAll(async () => {
+  pg = await PostgresCluster.start();
+  await withClient(pg.url(), (c) => c.query('CREATE TABLE ledger (id text PRIMARY KEY)'));
+  proxy = await TcpProxy.start(pg.endpoint);
+});
+afterAll(async () => {
+  await proxy[Symbol.asyncDispose]();
+  await pg[Symbol.asyncDispose]();
+});
+
+function database(): Database {
+  return new Database({
+    connectionString: `postgresql://postgres@127.0.0.1:${proxy.port}/postgres`, max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000,
+    statementTimeoutMs: 2_000, idleTimeoutMs: 10_000, resilient: true, applicationName: 'masterdata-commit', minRebuildIntervalMs: 0, retryMinRemainingMs: 50,
+  });
+}
+
+async function insertOnce(db: Database, id: string): Promise<{ result: unknown; outcomes: DatabaseEvents['commitOutcome'][0][] }> {
+  const outcomes: DatabaseEvents['commitOutcome'][0][] = [];
+  db.events.on('commitOutcome', (e) => outcomes.push(e));
+  const budget = { deadline: performance.now() + 5_000, signal: new AbortController().signal };
+  const result = await db.run('write', budget, async () => {
+    await db.scope.db().$executeRawUnsafe('INSERT INTO ledger (id) VALUES ($1)', id);
+    return id;
+  }).catch((e: unknown) => e);
+  return { result, outcomes };
+}
+
+const rows = async (id: string) => (await withClient(pg.url(), (c) => c.query('SELECT 1 FROM ledger WHERE id = $1', [id]))).rowCount;
+
+describe('a non-idempotent write whose connection is lost at COMMIT', () => {
+  it('that landed is reported committed, from the server that ran it, and not run again', async () => {
+    const db = database();
+    proxy.trapNextCommit('after-commit');
+    const { result, outcomes } = await insertOnce(db, 'after');
+    expect(outcomes).toEqual([{ outcome: 'committed' }]);
+    expect(result).toBe('after');
+    expect(await rows('after')).toBe(1);
+    await db.close();
+  });
+
+  it('that did not land is reported aborted and retried once', async () => {
+    const db = database();
+    proxy.trapNextCommit('before-commit');
+    const { result, outcomes } = await insertOnce(db, 'before');
+    expect(outcomes).toEqual([{ outcome: 'aborted' }]);
+    expect(result).toBe('before');
+    expect(await rows('before')).toBe(1);
+    await db.close();
+  });
+
+  it('is reported unknown (never guessed) when another server instance answers, e.g. after a failover or restart', async () => {
+    const db = database();
+    proxy.trapNextCommit('after-commit');
+    const restarted = new Promise<void>((resolve) => setTimeout(() => void pg.restart('fast').then(resolve), 20));
+    const { result, outcomes } = await insertOnce(db, 'other-server');
+    await restarted;
+    expect(outcomes).toEqual([{ outcome: 'unknown' }]);
+    expect(result).toBeInstanceOf(DbFailure);
+    expect(result).toMatchObject({ commitOutcomeUnknown: true, retryable: false });
+    await db.close();
+  });
+});

@@ -1,0 +1,17 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Nothing is left running after the suite, even if a test process died mid-way (Ryuk is off here). */
+export default function setup(): () => Promise<void> {
+  return async () => {
+    try {
+      const { stdout } = await run('docker', ['ps', '-aq', '--filter', 'label=masterdata.failover=true']);
+      const ids = stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
+    } catch {
+      // no Docker: nothing was started
+    }
+  };
+}

@@ -1,0 +1,86 @@
+import { status as Status } from '@grpc/grpc-js';
+import type { Config } from '../../src/config/config.ts';
+import { migrateDatabase } from '../../src/db/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../../src/db/seedDemoData.ts';
+import type { FailoverCluster } from '../support/failover/FailoverCluster.ts';
+import { runLoad, sleep, type CallRecord } from '../support/runLoad.ts';
+import { startTestServer } from '../support/startTestServer.ts';
+import { withClient } from '../support/TestDatabase.ts';
+
+export type Incident = 'swap' | 'demote' | 'killBackends' | 'blackholeSwap' | 'restart';
+
+export interface DrillOptions {
+  readonly resilient: boolean;
+  readonly concurrency?: number;
+  readonly writeEvery?: number;
+  readonly deadlineMs?: number;
+  readonly beforeMs?: number;
+  readonly afterMs?: number;
+  readonly onProgress?: (records: readonly CallRecord[]) => void;
+}
+
+export interface DrillResult {
+  readonly records: CallRecord[];
+  readonly events: FailoverCluster['events'];
+  readonly incidentAt: number;
+  /** When the database the endpoint leads to accepted writable connections again. */
+  readonly recoveredAt: number;
+  readonly rebuilds: { read: number; write: number };
+  readonly failedReads: number;
+  readonly failedWrites: number;
+  readonly ackedWrites: number;
+  readonly lostWrites: number;
+  readonly duplicatedWrites: number;
+  readonly firstWriteAfterRecoveryMs: number;
+  readonly maxLatencyMs: number;
+  /** The service's log lines (incidents, rebuilds, retries, commit outcomes). */
+  readonly logs: Record<string, unknown>[];
+}
+
+export const DRILL_SERVER: Partial<Config> = {
+  DB_POOL_MAX: 6, DB_CONNECT_TIMEOUT_MS: 1_000, DB_QUERY_TIMEOUT_MS: 800, DB_STATEMENT_TIMEOUT_MS: 2_000,
+  DB_REBUILD_MIN_INTERVAL_MS: 2_000, HEALTH_PROBE_INTERVAL_MS: 250, LOG_LEVEL: 'debug',
+};
+
+/** Steady gRPC load on a service in front of `cluster`, an incident in the middle, and what came of it. */
+export async function runDrill(cluster: FailoverCluster, incident: Incident, o: DrillOptions): Promise<DrillResult> {
+  await migrateDatabase(cluster.url());
+  await seedDemoData(cluster.url());
+  await using t = await startTestServer(cluster.url(), { ...DRILL_SERVER, DB_RESILIENCE: o.resilient });
+  const stop = new AbortController();
+  const progress = o.onProgress ? setInterval(() => o.onProgress?.(records), 250) : undefined;
+  const records: CallRecord[] = [];
+  const load = runLoad({
+    api: t.api, concurrency: o.concurrency ?? 6, writeEvery: o.writeEvery ?? 4, deadlineMs: o.deadlineMs ?? 3_000,
+    signal: stop.signal, pauseMs: 5, origin: cluster.origin, sink: records,
+  });
+  await sleep(o.beforeMs ?? 1_500);
+  const incidentAt = performance.now() - cluster.origin;
+  await cluster[incident]();
+  await sleep(o.afterMs ?? 4_000);
+  stop.abort();
+  await load;
+  clearInterval(progress);
+
+  const recoveredAt = [...cluster.events].reverse().find((e) => e.name === 'new primary accepts connections' || e.name === 'primary back')?.at ?? incidentAt;
+  const acked = records.filter((r) => r.op === 'write' && r.code === Status.OK);
+  const counts = await withClient(cluster.primaryUrl, async (c) => (await c.query<{ code: string; n: number }>(
+    'SELECT item_code AS code, count(*)::int AS n FROM item WHERE item_code = ANY($1) GROUP BY item_code', [acked.map((r) => r.itemCode)],
+  )).rows);
+  const requests = await withClient(cluster.primaryUrl, async (c) => (await c.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM upsert_request WHERE request_id = ANY($1)', [acked.map((r) => r.requestId)],
+  )).rows[0]?.n ?? 0);
+  const firstWrite = acked.find((r) => r.start + r.latencyMs >= recoveredAt);
+  const rebuilds = (pool: string) => t.logs.filter((l) => l.event === 'pool_rebuild' && l.pool === pool).length;
+  return {
+    records, events: cluster.events, incidentAt, recoveredAt, logs: t.logs,
+    rebuilds: { read: rebuilds('read'), write: rebuilds('write') },
+    failedReads: records.filter((r) => r.op === 'read' && r.code !== Status.OK).length,
+    failedWrites: records.filter((r) => r.op === 'write' && r.code !== Status.OK).length,
+    ackedWrites: acked.length,
+    lostWrites: acked.length - counts.length,
+    duplicatedWrites: counts.filter((c) => c.n > 1).length + Math.max(0, requests - acked.length),
+    firstWriteAfterRecoveryMs: firstWrite ? firstWrite.start + firstWrite.latencyMs - recoveredAt : Number.POSITIVE_INFINITY,
+    maxLatencyMs: Math.max(...records.map((r) => r.latencyMs)),
+  };
+}
