@@ -34,7 +34,7 @@ beforeEach(() => {
   proxy.pointTo(a.endpoint);
 });
 
-async function underLoad(t: TestServer, incident: () => Promise<void>, o: { writeEvery?: number; deadlineMs?: number; afterMs?: number } = {}): Promise<{ records: CallRecord[]; incidentAt: number; incidentEnd: number }> {
+async function underLoad(t: TestServer, incident: () => Promise<void> | void, o: { writeEvery?: number; deadlineMs?: number; afterMs?: number } = {}): Promise<{ records: CallRecord[]; incidentAt: number; incidentEnd: number }> {
   const stop = new AbortController();
   const t0 = performance.now();
   const load = runLoad({ api: t.api, concurrency: 6, writeEvery: o.writeEvery ?? 5, deadlineMs: o.deadlineMs ?? 2_000, signal: stop.signal, pauseMs: 2 });
@@ -125,7 +125,7 @@ describe('resilience under steady concurrent load', () => {
     // The static read timeout (5 s) is longer than the call deadline (2 s): only the
     // deadline-derived timeout can leave room for the retry.
     await using t = await startTestServer(viaProxy(), { ...OVERRIDES, DB_QUERY_TIMEOUT_MS: 5_000, DB_STATEMENT_TIMEOUT_MS: 5_000 });
-    const { records } = await underLoad(t, async () => {
+    const { records } = await underLoad(t, () => {
       proxy.pointTo(b.endpoint);
       proxy.blackholeExisting();
     }, { writeEvery: 0, deadlineMs: 2_000, afterMs: 2_500 });

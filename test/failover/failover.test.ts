@@ -1,3 +1,4 @@
+import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../support/failover/dockerAvailable.ts';
 import { FailoverCluster } from '../support/failover/FailoverCluster.ts';
@@ -53,7 +54,7 @@ describe.runIf(docker)('failover under load: the naive baseline (resilience laye
     const r = await runDrill(cluster, 'demote', { resilient: false, deadlineMs: DEADLINE_MS, afterMs: 5_000 });
     report('naive demote', r);
     const end = Math.max(...r.records.map((x) => x.start));
-    const lastSecondWriteFailures = r.records.filter((x) => x.op === 'write' && x.code !== 0 && x.start > end - 1_000).length;
+    const lastSecondWriteFailures = r.records.filter((x) => x.op === 'write' && x.code !== Status.OK && x.start > end - 1_000).length;
     expect(lastSecondWriteFailures).toBeGreaterThan(0);
   }, 120_000);
 });
