@@ -1,0 +1,13 @@
+# The item master-data service. `docker compose up` builds it (needs a registry for node:24).
+FROM node:24-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json prisma.config.ts ./
+COPY prisma ./prisma
+COPY scripts/prismaGenerate.ts ./scripts/prismaGenerate.ts
+RUN npm ci
+COPY proto ./proto
+COPY src ./src
+ENV GRPC_HOST=0.0.0.0
+EXPOSE 50051 9464
+USER node
+CMD ["node", "src/main.ts"]

@@ -1,0 +1,74 @@
+// npm run drill — a failover drill: PostgreSQL primary/replica in containers, steady gRPC load,
+// a swap in the middle; the resilient service and the naive one (resilience layer off) side by
+// side. Prints a table and writes reports/drill.html and reports/drill.svg. Needs Docker.
+//   npm run drill -- --seconds 20 --incident-at 8 --concurrency 8 --write-every 4 --deadline 3000 --incident swap
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { status as Status } from '@grpc/grpc-js';
+import { fmt, table } from '../bench/stats.ts';
+import { dockerAvailable } from '../test/support/failover/dockerAvailable.ts';
+import { FailoverCluster } from '../test/support/failover/FailoverCluster.ts';
+import type { CallRecord } from '../test/support/runLoad.ts';
+import { runDrill, type DrillResult, type Incident } from '../test/failover/runDrill.ts';
+import { renderTimelineSvg } from './drill/renderTimeline.ts';
+import { summarizeDrill } from './drill/summarizeDrill.ts';
+
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '20' }, 'incident-at': { type: 'string', default: '8' }, concurrency: { type: 'string', default: '8' },
+  'write-every': { type: 'string', default: '4' }, deadline: { type: 'string', default: '3000' }, incident: { type: 'string', default: 'swap' },
+} });
+const seconds = Number(values.seconds);
+const incidentAt = Number(values['incident-at']);
+const deadlineMs = Number(values.deadline);
+const incident = values.incident as Incident;
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+
+if (!(await dockerAvailable())) {
+  console.error('The drill needs a Docker engine: run `bash scripts/docker/ensureDocker.sh` (as root) first.');
+  process.exit(2);
+}
+
+function progress(label: string): (records: readonly CallRecord[]) => void {
+  return (records) => {
+    const errors = records.filter((r) => r.code !== Status.OK).length;
+    const line = `${label}: ${(records.at(-1)?.start ?? 0) / 1000 | 0}s / ${seconds}s  calls ${records.length}  errors ${errors}`;
+    if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(70)}`);
+  };
+}
+
+const results: [string, DrillResult][] = [];
+for (const [label, resilient] of [['resilient', true], ['naive', false]] as const) {
+  console.error(`\n${label}: starting a primary and a synchronous replica…`);
+  await using cluster = await FailoverCluster.builder().start();
+  const r = await runDrill(cluster, incident, {
+    resilient, concurrency: Number(values.concurrency), writeEvery: Number(values['write-every']), deadlineMs,
+    beforeMs: incidentAt * 1000, afterMs: (seconds - incidentAt) * 1000, onProgress: progress(label),
+  });
+  results.push([`${label} service, ${incident}`, r]);
+  if (process.stderr.isTTY) process.stderr.write('\n');
+}
+
+const s = results.map(([, r]) => summarizeDrill(r));
+const col = (f: (x: ReturnType<typeof summarizeDrill>) => string | number) => s.map(f);
+const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : 'never (still failing at the end)');
+const rows: (string | number)[][] = [
+  ['requests', ...col((x) => x.requests)],
+  ['errors by status', ...col((x) => Object.entries(x.errorsByStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none')],
+  ['p50 / p99 before (ms)', ...col((x) => `${fmt(x.before.p50)} / ${fmt(x.before.p99)}`)],
+  ['p50 / p99 during (ms)', ...col((x) => `${fmt(x.during.p50)} / ${fmt(x.during.p99)}`)],
+  ['p50 / p99 after (ms)', ...col((x) => `${fmt(x.after.p50)} / ${fmt(x.after.p99)}`)],
+  ['errors stopped after', ...col((x) => ms(x.errorsStoppedAfterMs))],
+  ['first write after new primary', ...col((x) => ms(x.firstWriteAfterRecoveryMs))],
+  ['pool rebuilds', ...col((x) => x.rebuilds)],
+  ['lost / duplicated writes', ...col((x) => `${x.lostWrites} / ${x.duplicatedWrites}`)],
+];
+const heading = `Failover drill (${incident} at ${incidentAt} s of ${seconds} s, ${values.concurrency} concurrent callers, 1 write in ${values['write-every']}, ${deadlineMs} ms deadlines); node ${process.version}, ${new Date().toISOString()}`;
+const text = `${heading}\n\n${table(['', 'resilient', 'naive'], rows)}`;
+console.log(`\n${text}`);
+
+mkdirSync('reports', { recursive: true });
+const svg = renderTimelineSvg(results, deadlineMs);
+writeFileSync('reports/drill.svg', svg);
+writeFileSync('reports/drill.html', `<!doctype html><meta charset="utf-8"><title>Failover drill</title><body style="font-family:sans-serif;max-width:960px">\n<h1>Failover drill</h1>\n<pre>${text.replace(/</g, '&lt;')}</pre>\n${svg}</body>\n`);
+console.log('\nwrote reports/drill.html and reports/drill.svg');
