@@ -90,6 +90,9 @@ describe('resilience under steady concurrent load', () => {
       expect(writes.slice(firstOk).filter((r) => r.code !== Status.OK)).toEqual([]);
       expect(records.filter((r) => r.op === 'read' && r.code !== Status.OK)).toEqual([]);
       expect(rebuilds(t, 'write')).toBeLessThanOrEqual(1);
+      const metrics = await (await fetch(`http://127.0.0.1:${t.server.metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/masterdata_db_pool_rebuilds_total\{pool="write",reason="read_only"\} 1/);
+      expect(metrics).toMatch(/masterdata_db_errors_total\{pool="write",kind="read_only"\} [1-9]/);
       const acked = records.filter((r) => r.op === 'write' && r.code === Status.OK).map((r) => r.itemCode);
       const onB = await withClient(b.url(), (c) => c.query<{ item_code: string }>('SELECT item_code FROM item WHERE item_code = ANY($1)', [acked]));
       const onA = await withClient(a.url(), (c) => c.query<{ item_code: string }>('SELECT item_code FROM item WHERE item_code = ANY($1)', [acked]));

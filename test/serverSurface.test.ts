@@ -83,6 +83,27 @@ describe('what operators and stock tools see', () => {
   });
 });
 
+describe('cancellation', () => {
+  it('a call cancelled (deadline) while its query waits on a lock releases its connection', async () => {
+    await using db = await TestDatabase.create();
+    // One connection in the write pool: the next write can only run if the cancelled one gave it back.
+    await using t = await startTestServer(db.url, { DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 30_000, DB_QUERY_TIMEOUT_MS: 30_000 });
+    const fields = { barcode: '', description: 'Bananas, loose', shortDescription: 'BANANAS', unitPrice: '2.19', unitCost: '', taxCode: 'FOOD', categoryCode: 'produce', active: true, discountable: true, soldByWeight: true, minimumAge: 0 };
+    await withClient(db.url, async (locker) => {
+      await locker.query('BEGIN');
+      await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");
+      const blocked = await t.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011', requestId: randomUUID(), expectedVersion: 0, item: fields }, { timeoutMs: 400 })
+        .catch((e: unknown) => e as ServiceError);
+      expect((blocked as ServiceError).code).toBe(Status.DEADLINE_EXCEEDED);
+      const t0 = performance.now();
+      await expect(t.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001', requestId: randomUUID(), expectedVersion: 0, item: { ...fields, description: 'Whole milk 1 l', shortDescription: 'MILK 1L', unitPrice: '1.19' } }, { timeoutMs: 3_000 }))
+        .resolves.toMatchObject({ item: { itemCode: '1001', version: 2 } });
+      expect(performance.now() - t0).toBeLessThan(1_500);
+      await locker.query('ROLLBACK');
+    });
+  });
+});
+
 describe('the service process', () => {
   const run = (env: Record<string, string>, onListening?: (proc: ReturnType<typeof spawn>) => void) => new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
     const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -165,7 +165,8 @@ export class Database {
     });
     if (classification.rebuild && this.#settings.resilient) side.pool.replace(generation, classification.kind);
     const retryable = phase === 'work' && this.#canRetry(budget);
-    return new DbFailure(classification, { phase, retryable, cause: error });
+    const deadlineBound = classification.kind === 'timeout' && budget.deadline - performance.now() < this.#settings.queryTimeoutMs;
+    return new DbFailure(classification, { phase, retryable, deadlineBound, cause: error });
   }
 
   /**

@@ -10,15 +10,18 @@ export class DbFailure extends Error {
   readonly retryable: boolean;
   /** The connection was lost at COMMIT and the server could not say whether it landed. */
   readonly commitOutcomeUnknown: boolean;
+  /** A timeout cut from the call's deadline (less than the static query timeout was left): the deadline ran out. */
+  readonly deadlineBound: boolean;
 
   constructor(
     classification: DbErrorClass,
-    init: { phase: FailurePhase; retryable: boolean; commitOutcomeUnknown?: boolean; cause: unknown },
+    init: { phase: FailurePhase; retryable: boolean; commitOutcomeUnknown?: boolean; deadlineBound?: boolean; cause: unknown },
   ) {
     super(`database ${classification.kind} during ${init.phase}`, { cause: init.cause });
     this.classification = classification;
     this.phase = init.phase;
     this.retryable = init.retryable;
     this.commitOutcomeUnknown = init.commitOutcomeUnknown ?? false;
+    this.deadlineBound = init.deadlineBound ?? false;
   }
 }

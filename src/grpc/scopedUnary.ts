@@ -5,6 +5,9 @@ import type { AccessMode } from '../db/DbScope.ts';
 import { ServerError } from './ServerError.ts';
 import { toServiceError } from './toServiceError.ts';
 
+/** A database timeout this close to the call's deadline was cut from it. */
+const DEADLINE_MARGIN_MS = 25;
+
 export interface HandlerContext {
   /** performance.now() value of the call's deadline. */
   readonly deadline: number;
@@ -49,7 +52,7 @@ export function scopedUnary<Req, Res>(
     Promise.race([work, stopped]).then(
       (response) => callback(null, response),
       (error: unknown) => {
-        const { serviceError, internal } = toServiceError(error);
+        const { serviceError, internal } = toServiceError(error, performance.now() >= deadline - DEADLINE_MARGIN_MS);
         if (internal) deps.onInternalError(error, method);
         callback(serviceError);
       },

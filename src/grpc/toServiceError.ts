@@ -18,9 +18,16 @@ const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
  * The one place that turns anything thrown into a gRPC status. Only ServerError messages and
  * the fixed texts above reach the client: never SQL, hosts, passwords or stack traces.
  */
-export function toServiceError(error: unknown): { serviceError: Partial<ServiceError>; internal: boolean } {
+export function toServiceError(error: unknown, atDeadline = false): { serviceError: Partial<ServiceError>; internal: boolean } {
   if (error instanceof ServerError) return { serviceError: build(error.code, error.message), internal: false };
+  // Query timeouts are cut from the call's deadline: one that fires at the deadline is the deadline.
+  if (atDeadline && classifyDbError(error).kind === 'timeout') {
+    return { serviceError: build(Status.DEADLINE_EXCEEDED, 'the deadline passed before the database answered; retry with a longer deadline'), internal: false };
+  }
   if (error instanceof DbFailure) {
+    if (error.deadlineBound && !error.commitOutcomeUnknown) {
+      return { serviceError: build(Status.DEADLINE_EXCEEDED, 'the deadline passed before the database answered; retry with a longer deadline'), internal: false };
+    }
     if (error.commitOutcomeUnknown) {
       return {
         serviceError: build(Status.UNAVAILABLE, 'the connection was lost while committing and the outcome could not be confirmed; repeat the call with the same request_id'),
