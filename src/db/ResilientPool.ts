@@ -114,31 +114,19 @@ export class ResilientPool extends pg.Pool {
 
   async #checkout(): Promise<pg.PoolClient> {
     if (this.#closed) throw new Error('Pool is closed and is not queryable');
-    const generation = this.#generation;
-    const client = await this.#inner.connect();
-    // A checked-out client has no listener of pg-pool's: an error event on it (socket reset
-    // while idle in our hands) would otherwise crash the process.
-    const onError = (error: Error) => this.events.emit('clientError', { generation, error });
-    client.on('error', onError);
-    const release = client.release.bind(client);
-    const restoreQuery = this.#boundQueries(client);
-    client.release = (destroy?: Error | boolean) => {
-      client.removeListener('error', onError);
-      client.release = release;
-      restoreQuery();
-      release(destroy);
-    };
-    return client;
+    return this.#inner.connect();
   }
 
   /**
-   * While checked out, queries sent as config objects (all of adapter-pg's) get a read
-   * timeout from the call's deadline, so a frozen socket fails while a retry still fits.
+   * Once per connection (never per checkout, which would churn the client's shape): an error
+   * listener for the time it is checked out, when pg-pool has none and an error event would
+   * crash the process; and a read timeout from the call's deadline on every query sent as a
+   * config object (all of adapter-pg's), so a frozen socket fails while a retry still fits.
    */
-  #boundQueries(client: pg.PoolClient): () => void {
+  #prepare(client: pg.Client, generation: number): void {
+    client.on('error', (error) => this.events.emit('clientError', { generation, error }));
     const timeoutOf = this.#options.queryTimeout;
-    if (!timeoutOf) return () => undefined;
-    const original = Object.getOwnPropertyDescriptor(client, 'query');
+    if (!timeoutOf) return;
     const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
     const bounded = (config: unknown, values?: unknown) => {
       const timeout = timeoutOf();
@@ -148,10 +136,6 @@ export class ResilientPool extends pg.Pool {
       return query(withTimeout, values);
     };
     Object.defineProperty(client, 'query', { value: bounded, writable: true, configurable: true });
-    return () => {
-      if (original) Object.defineProperty(client, 'query', original);
-      else delete (client as unknown as Record<string, unknown>).query;
-    };
   }
 
   async #query(config: unknown, values?: unknown): Promise<pg.QueryResult> {
@@ -170,8 +154,9 @@ export class ResilientPool extends pg.Pool {
   #spawn(generation: number): pg.Pool {
     const inner = this.#options.createInner();
     trackClients(inner);
-    // Idle clients that die (server restart, reset) emit here; without a listener the process dies.
-    inner.on('error', (error) => this.events.emit('clientError', { generation, error }));
+    inner.on('connect', (client) => this.#prepare(client, generation));
+    // pg-pool re-emits idle clients' errors here; without a listener the process dies.
+    inner.on('error', () => undefined);
     return inner;
   }
 

@@ -44,24 +44,24 @@ export function scopedUnary<Req, Res>(
       Math.max(0, deadline - performance.now()),
     );
     const ctx: HandlerContext = { deadline, signal: controller.signal };
-    const work = deps.db.run(access, ctx, () => handler(call.request, ctx), options);
-    const stopped = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
-    });
-    // A database that hangs must not hold the call: whichever ends first answers it.
-    Promise.race([work, stopped]).then(
-      (response) => callback(null, response),
-      (error: unknown) => {
-        const { serviceError, internal } = toServiceError(error, performance.now() >= deadline - DEADLINE_MARGIN_MS);
-        if (internal) deps.onInternalError(error, method);
-        callback(serviceError);
-      },
-    ).finally(() => {
+    // A database that hangs must not hold the call: the first of the work, the deadline and
+    // a cancellation answers it; whatever comes later is of no interest to anybody.
+    let answered = false;
+    const answer = (error: unknown, response?: Res) => {
+      if (answered) return;
+      answered = true;
       clearTimeout(timer);
       call.removeListener('cancelled', onCancelled);
-      // Whatever the loser of the race does later is of no interest to anybody.
-      work.catch(() => undefined);
-    });
+      if (error === undefined) {
+        callback(null, response);
+        return;
+      }
+      const { serviceError, internal } = toServiceError(error, performance.now() >= deadline - DEADLINE_MARGIN_MS);
+      if (internal) deps.onInternalError(error, method);
+      callback(serviceError);
+    };
+    controller.signal.onabort = () => answer(controller.signal.reason);
+    deps.db.run(access, ctx, () => handler(call.request, ctx), options).then((response) => answer(undefined, response), answer);
   };
 }
 
