@@ -85,6 +85,20 @@ describe('ResilientPool', () => {
     }
   });
 
+  it('runs reads without a transaction, consistent reads in one REPEATABLE READ transaction, writes in a transaction', async () => {
+    const database = new Database({ ...settings(), minRebuildIntervalMs: 0, retryMinRemainingMs: 0 });
+    const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
+    const probe = () => database.scope.db().$queryRawUnsafe<{ iso: string; tx: string | null }[]>(
+      "SELECT current_setting('transaction_isolation') AS iso, pg_current_xact_id_if_assigned()::text AS tx");
+    const inTransaction = () => database.scope.db().$queryRawUnsafe<{ same: boolean }[]>('SELECT now() = statement_timestamp() AS same');
+    expect((await database.run('read', budget(), inTransaction))[0]?.same).toBe(true);
+    expect((await database.run('consistent-read', budget(), async () => { await sleep(5); return inTransaction(); }))[0]?.same).toBe(false);
+    expect((await database.run('consistent-read', budget(), probe))[0]?.iso).toBe('repeatable read');
+    expect((await database.run('write', budget(), probe))[0]?.tx).not.toBeNull();
+    expect(() => database.scope.db()).toThrow(/No database scope/);
+    await database.close();
+  });
+
   it('100 rebuilds in a row under queries leave open connections and memory bounded', async () => {
     const database = new Database({ ...settings(), max: 4, minRebuildIntervalMs: 0, retryMinRemainingMs: 0, applicationName: 'masterdata-pooltest' });
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
