@@ -19,4 +19,16 @@ if ! docker info >/dev/null 2>&1; then
 fi
 docker info --format 'docker {{.ServerVersion}} ({{.Driver}})'
 
-bash scripts/docker/buildPostgresImage.sh
+# The official image where a registry answers; otherwise one built from this machine's PostgreSQL.
+# The choice goes to .failover-image, which the failover harness reads (POSTGRES_IMAGE overrides it).
+official="${POSTGRES_OFFICIAL_IMAGE:-postgres:15}"
+if [ -n "${POSTGRES_IMAGE:-}" ]; then
+  echo "$POSTGRES_IMAGE" > .failover-image
+elif timeout 300 docker pull -q "$official" >/dev/null 2>&1; then
+  echo "using the official image $official"
+  echo "$official" > .failover-image
+else
+  echo "no registry for $official: building the local image"
+  bash scripts/docker/buildPostgresImage.sh
+  echo "masterdata-postgres:15-local" > .failover-image
+fi

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { freePort } from '../PostgresCluster.ts';
@@ -8,8 +9,16 @@ const ENTRYPOINT = fileURLToPath(new URL('../../../docker/postgres/docker-entryp
 const PASSWORD = 'failover-drill';
 export const FAILOVER_LABEL = 'masterdata.failover';
 
-/** The image: POSTGRES_IMAGE, else the locally built one (scripts/docker/buildPostgresImage.sh). */
-export const DEFAULT_IMAGE = process.env.POSTGRES_IMAGE ?? 'masterdata-postgres:15-local';
+/**
+ * The image: POSTGRES_IMAGE; else what scripts/docker/ensureDocker.sh chose (.failover-image:
+ * the official image where a registry answers); else the locally built one.
+ */
+export const DEFAULT_IMAGE = process.env.POSTGRES_IMAGE ?? chosenImage() ?? 'masterdata-postgres:15-local';
+
+function chosenImage(): string | undefined {
+  const file = fileURLToPath(new URL('../../../.failover-image', import.meta.url));
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
 
 export interface ClusterEvent {
   /** ms since the cluster started */
