@@ -131,6 +131,11 @@ describe('bad input gets a clear status and the server keeps serving', () => {
     expect(stored.unitPrice).toBe('2.50');
   });
 
+  it('refuses a message over 1 MiB with RESOURCE_EXHAUSTED', async () => {
+    const err = await failure(t.api.upsertItem(upsert({ item: fields({ description: 'x'.repeat(2 * 1024 * 1024) }) })));
+    expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
+  });
+
   it('still serves after all of the above', async () => {
     await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001' })).resolves.toMatchObject({ barcode: '4006381333931' });
   });

@@ -115,6 +115,18 @@ export class FailoverCluster implements AsyncDisposable {
     await this.#promoteReplica();
   }
 
+  /** The endpoint's network vanishes: open connections freeze, new ones are accepted and never answered. */
+  blackhole(): void {
+    this.mark('black hole');
+    this.#proxy.blackhole();
+  }
+
+  /** The network is back: frozen connections are reset (as a middlebox eventually does), new ones forwarded. */
+  heal(): void {
+    this.mark('network healed');
+    this.#proxy.heal();
+  }
+
   /** Immediate restart of the primary (crash and recovery); the endpoint does not change. */
   async restart(): Promise<void> {
     this.mark('restart: primary');
