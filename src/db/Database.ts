@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { ConstantBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { awaitReachable } from './awaitReachable.ts';
 import { classifyDbError } from './classifyDbError.ts';
 import { createPgPool, type PgPoolSettings } from './createPgPool.ts';
 import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
@@ -109,7 +110,8 @@ export class Database {
 
   async #attempt<T>(side: Side, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number, options: RunOptions): Promise<T> {
     const generation = side.pool.generation;
-    if (attempt > 0) await this.#awaitReachable(side, budget);
+    // The one retry is worth more once the server answers again: wait for it, as long as the retry still fits.
+    if (attempt > 0) await awaitReachable(side.pool, budget.deadline - this.#settings.retryMinRemainingMs, budget.signal);
     const state = { mode, generation, attempt, signal: budget.signal, deadline: budget.deadline };
     if (mode === 'read') {
       try {
@@ -141,7 +143,9 @@ export class Database {
     } catch (error) {
       const { phase, origin, result } = progress;
       const failure = this.#failure(side, error, generation, attempt, phase, budget);
-      if (!(failure instanceof DbFailure) || phase !== 'commit' || mode !== 'write') throw failure;
+      if (!(failure instanceof DbFailure) || phase !== 'commit') throw failure;
+      // A read-only transaction lost at COMMIT wrote nothing: as safe to run again as any read.
+      if (mode !== 'write') throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), cause: error });
       const lostAtCommit = ['connection_lost', 'timeout'].includes(failure.classification.kind);
       if (!lostAtCommit) throw failure;
       if (options.idempotent && this.#settings.resilient) {
@@ -167,24 +171,6 @@ export class Database {
     const retryable = phase === 'work' && this.#canRetry(budget);
     const deadlineBound = classification.kind === 'timeout' && budget.deadline - performance.now() < this.#settings.queryTimeoutMs;
     return new DbFailure(classification, { phase, retryable, deadlineBound, cause: error });
-  }
-
-  /**
-   * The one retry is worth more once the server answers again (a restart, a failover in
-   * progress): wait for a connection, but never past what the retry itself needs.
-   */
-  async #awaitReachable(side: Side, budget: CallBudget): Promise<void> {
-    const until = budget.deadline - this.#settings.retryMinRemainingMs;
-    while (performance.now() < until && !budget.signal.aborted) {
-      try {
-        const client = await side.pool.connect();
-        client.release();
-        return;
-      } catch (error) {
-        if (!classifyDbError(error).transient) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
   }
 
   /** First attempt: half of what is left, so a frozen connection still leaves room for the retry. */

@@ -1,0 +1,19 @@
+import type pg from 'pg';
+import { classifyDbError } from './classifyDbError.ts';
+
+/**
+ * Waits until the pool hands out a connection again (a restart, a failover in progress), but
+ * not past `until` nor after `signal` aborts. Gives up at once on a non-transient error.
+ */
+export async function awaitReachable(pool: pg.Pool, until: number, signal: AbortSignal): Promise<void> {
+  while (performance.now() < until && !signal.aborted) {
+    try {
+      const client = await pool.connect();
+      client.release();
+      return;
+    } catch (error) {
+      if (!classifyDbError(error).transient) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
