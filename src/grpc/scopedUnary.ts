@@ -3,10 +3,7 @@ import type { Database } from '../db/Database.ts';
 import type { RunOptions } from '../db/Database.ts';
 import type { AccessMode } from '../db/DbScope.ts';
 import { ServerError } from './ServerError.ts';
-import { toServiceError } from './toServiceError.ts';
-
-/** A database timeout this close to the call's deadline was cut from it. */
-const DEADLINE_MARGIN_MS = 25;
+import { DEADLINE_EXCEEDED_MESSAGE, toServiceError } from './toServiceError.ts';
 
 export interface HandlerContext {
   /** performance.now() value of the call's deadline. */
@@ -40,7 +37,7 @@ export function scopedUnary<Req, Res>(
     const onCancelled = () => controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client'));
     call.once('cancelled', onCancelled);
     const timer = setTimeout(
-      () => controller.abort(new ServerError(Status.DEADLINE_EXCEEDED, 'the deadline passed before the database answered; retry with a longer deadline')),
+      () => controller.abort(new ServerError(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE)),
       Math.max(0, deadline - performance.now()),
     );
     const ctx: HandlerContext = { deadline, signal: controller.signal };
@@ -56,7 +53,7 @@ export function scopedUnary<Req, Res>(
         callback(null, response);
         return;
       }
-      const { serviceError, internal } = toServiceError(error, performance.now() >= deadline - DEADLINE_MARGIN_MS);
+      const { serviceError, internal } = toServiceError(error);
       if (internal) deps.onInternalError(error, method);
       callback(serviceError);
     };

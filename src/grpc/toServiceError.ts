@@ -3,6 +3,8 @@ import { classifyDbError, type DbErrorKind } from '../db/classifyDbError.ts';
 import { DbFailure } from '../db/DbFailure.ts';
 import { ServerError } from './ServerError.ts';
 
+export const DEADLINE_EXCEEDED_MESSAGE = 'the deadline passed before the database answered; retry with a longer deadline';
+
 const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
   connection_lost: [Status.UNAVAILABLE, 'the database connection was lost; the call may be retried'],
   unavailable: [Status.UNAVAILABLE, 'the database is unavailable; retry shortly'],
@@ -18,15 +20,12 @@ const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
  * The one place that turns anything thrown into a gRPC status. Only ServerError messages and
  * the fixed texts above reach the client: never SQL, hosts, passwords or stack traces.
  */
-export function toServiceError(error: unknown, atDeadline = false): { serviceError: Partial<ServiceError>; internal: boolean } {
+export function toServiceError(error: unknown): { serviceError: Partial<ServiceError>; internal: boolean } {
   if (error instanceof ServerError) return { serviceError: build(error.code, error.message), internal: false };
-  // Query timeouts are cut from the call's deadline: one that fires at the deadline is the deadline.
-  if (atDeadline && classifyDbError(error).kind === 'timeout') {
-    return { serviceError: build(Status.DEADLINE_EXCEEDED, 'the deadline passed before the database answered; retry with a longer deadline'), internal: false };
-  }
   if (error instanceof DbFailure) {
+    // Query timeouts are cut from the call's deadline: one that fired for want of time is the deadline.
     if (error.deadlineBound && !error.commitOutcomeUnknown) {
-      return { serviceError: build(Status.DEADLINE_EXCEEDED, 'the deadline passed before the database answered; retry with a longer deadline'), internal: false };
+      return { serviceError: build(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE), internal: false };
     }
     if (error.commitOutcomeUnknown) {
       return {
