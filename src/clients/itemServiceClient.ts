@@ -6,6 +6,6 @@ import type { ChannelPool, Transport } from './ChannelPool.ts';
  * your framework wants to; the channel (and its connection) is the pool's.
  */
 export function itemServiceClient(pool: ChannelPool, target: string, transport: Transport = 'insecure'): ItemServiceClient {
-  const channel = pool.channel(target, transport);
-  return new ItemServiceClient(target, pool.credentials(transport), { channelOverride: channel, interceptors: [pool.interceptor(target)] });
+  const creds = pool.credentials(transport);
+  return new ItemServiceClient(target, creds, { channelOverride: pool.channel(target, creds), interceptors: [pool.interceptor(target)] });
 }

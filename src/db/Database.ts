@@ -150,7 +150,8 @@ export class Database {
       if (!lostAtCommit) throw failure;
       if (options.idempotent && this.#settings.resilient) {
         this.events.emit('commitOutcome', { outcome: 'idempotent-retry' });
-        throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), commitOutcomeUnknown: !this.#canRetry(budget), cause: error });
+        const retryable = this.#canRetry(budget);
+        throw new DbFailure(failure.classification, { phase, retryable, commitOutcomeUnknown: !retryable, cause: error });
       }
       const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(side.pool, origin, budget.deadline);
       this.events.emit('commitOutcome', { outcome });

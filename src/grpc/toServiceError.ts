@@ -22,21 +22,17 @@ const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
  */
 export function toServiceError(error: unknown): { serviceError: Partial<ServiceError>; internal: boolean } {
   if (error instanceof ServerError) return { serviceError: build(error.code, error.message), internal: false };
-  if (error instanceof DbFailure) {
-    // Query timeouts are cut from the call's deadline: one that fired for want of time is the deadline.
-    if (error.deadlineBound && !error.commitOutcomeUnknown) {
-      return { serviceError: build(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE), internal: false };
-    }
-    if (error.commitOutcomeUnknown) {
-      return {
-        serviceError: build(Status.UNAVAILABLE, 'the connection was lost while committing and the outcome could not be confirmed; repeat the call with the same request_id'),
-        internal: false,
-      };
-    }
-    const [code, message] = DB_STATUS[error.classification.kind];
-    return { serviceError: build(code, message), internal: code === Status.INTERNAL };
+  if (error instanceof DbFailure && error.commitOutcomeUnknown) {
+    return {
+      serviceError: build(Status.UNAVAILABLE, 'the connection was lost while committing and the outcome could not be confirmed; repeat the call with the same request_id'),
+      internal: false,
+    };
   }
-  const kind = classifyDbError(error).kind;
+  // Query timeouts are cut from the call's deadline: one that fired for want of time is the deadline.
+  if (error instanceof DbFailure && error.deadlineBound) {
+    return { serviceError: build(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE), internal: false };
+  }
+  const kind = error instanceof DbFailure ? error.classification.kind : classifyDbError(error).kind;
   const [code, message] = DB_STATUS[kind];
   return { serviceError: build(code, message), internal: code === Status.INTERNAL };
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { FAILOVER_LABEL } from '../support/failover/FailoverCluster.ts';
 
 const run = promisify(execFile);
 
@@ -7,7 +8,7 @@ const run = promisify(execFile);
 export default function setup(): () => Promise<void> {
   return async () => {
     try {
-      const { stdout } = await run('docker', ['ps', '-aq', '--filter', 'label=masterdata.failover=true']);
+      const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=${FAILOVER_LABEL}=true`]);
       const ids = stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
     } catch {

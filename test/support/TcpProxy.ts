@@ -42,10 +42,6 @@ export class TcpProxy implements AsyncDisposable {
     return (this.#server.address() as net.AddressInfo).port;
   }
 
-  get connections(): number {
-    return this.#pairs.size;
-  }
-
   get commitsTrapped(): number {
     return this.#commitTrapped;
   }
