@@ -4,6 +4,7 @@ import type { DatabaseEvents } from '../src/db/DatabaseEvents.ts';
 import { DbFailure } from '../src/db/DbFailure.ts';
 import { PostgresCluster } from './support/PostgresCluster.ts';
 import { TcpProxy } from './support/TcpProxy.ts';
+import { databaseSettings } from './support/databaseSettings.ts';
 import { withClient } from './support/TestDatabase.ts';
 
 // The pg_xact_status path, for writes that have no idempotency key of their own.
@@ -20,10 +21,7 @@ afterAll(async () => {
 });
 
 function database(): Database {
-  return new Database({
-    connectionString: `postgresql://postgres@127.0.0.1:${proxy.port}/postgres`, max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000,
-    statementTimeoutMs: 2_000, idleTimeoutMs: 10_000, resilient: true, applicationName: 'masterdata-commit', minRebuildIntervalMs: 0, retryMinRemainingMs: 50,
-  });
+  return new Database(databaseSettings(`postgresql://postgres@127.0.0.1:${proxy.port}/postgres`));
 }
 
 async function insertOnce(db: Database, id: string): Promise<{ result: unknown; outcomes: DatabaseEvents['commitOutcome'][0][] }> {

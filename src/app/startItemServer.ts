@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Config } from '../config/config.ts';
+import { connectionConfig } from '../db/createPgPool.ts';
 import { Database } from '../db/Database.ts';
 import { WritableHealthMonitor } from '../db/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
+import { callLimitsInterceptor } from '../grpc/callLimitsInterceptor.ts';
 import { callLogInterceptor } from '../grpc/callLogInterceptor.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
 import { scopedUnary } from '../grpc/scopedUnary.ts';
@@ -38,26 +40,37 @@ const SERVICE_NAME = 'masterdata.v1.ItemService';
 
 export async function startItemServer({ config, databaseUrl, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
   const metrics = new ServiceMetrics();
-  const db = new Database({
+  const connection = {
     connectionString: databaseUrl,
-    max: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
     resilient: config.DB_RESILIENCE,
-    applicationName: 'masterdata',
+  };
+  const db = new Database({
+    ...connection,
+    max: config.DB_POOL_MAX,
+    idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
     minRebuildIntervalMs: config.DB_REBUILD_MIN_INTERVAL_MS,
     retryMinRemainingMs: config.RETRY_MIN_REMAINING_MS,
+    admissionQueueMax: config.DB_ADMISSION_QUEUE_MAX,
+    cancelGraceMs: config.DB_CANCEL_GRACE_MS,
+    breaker: { openAfterMs: config.DB_BREAKER_OPEN_AFTER_MS, halfOpenAfterMs: config.DB_BREAKER_HALF_OPEN_MS },
   });
   metrics.observe(db);
   logDatabaseEvents(db, log);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   const monitor = new WritableHealthMonitor({
-    connectionString: databaseUrl,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    connection: connectionConfig({ ...connection, applicationName: 'masterdata-health' }),
+    timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     intervalMs: config.HEALTH_PROBE_INTERVAL_MS,
+    onProbe: (result) => {
+      if (config.DB_RESILIENCE) db.breaker.report(result.state !== 'unreachable');
+      if (result.state === 'unreachable' && result.failure.hint !== undefined) {
+        log.error({ event: 'db_misconfigured', source: 'health-probe', hint: result.failure.hint, message: result.message }, `database refuses this service: ${result.failure.hint}`);
+      }
+    },
     onChange: (serving) => {
       const status = serving ? 'SERVING' : 'NOT_SERVING';
       health.setStatus('', status);
@@ -67,7 +80,7 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
     },
   });
   db.events.on('dbError', (e) => {
-    if (e.kind !== 'serialization') void monitor.check();
+    if (e.probeHealth) void monitor.check();
   });
 
   const wrap: Wrap = (method, access, handler, options) => scopedUnary({
@@ -76,9 +89,26 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
     onInternalError: (error, m) => log.error({ err: error, method: m }, 'internal error'),
   }, method, access, handler, options);
 
+  const limits = callLimitsInterceptor({
+    maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
+    maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
+    messageTimeoutMs: config.GRPC_DEFAULT_DEADLINE_MS,
+  }, {
+    inFlight: (n) => metrics.callsInFlight.set(n),
+    rejected: (reason) => metrics.transportRejections.inc({ reason }),
+  });
   const server = new Server({
-    interceptors: [callLogInterceptor(log, metrics)],
+    // The last interceptor is the outermost: limits refuse before anything else runs.
+    interceptors: [callLogInterceptor(log, metrics), limits],
     'grpc.max_receive_message_length': 1024 * 1024,
+    'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
+    'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': config.GRPC_KEEPALIVE_TIMEOUT_MS,
+    'grpc.max_connection_age_ms': config.GRPC_MAX_CONNECTION_AGE_MS,
+    'grpc.max_connection_age_grace_ms': config.GRPC_MAX_CONNECTION_AGE_GRACE_MS,
+    'grpc.max_connection_idle_ms': config.GRPC_MAX_CONNECTION_IDLE_MS,
+    // grpc-js turns Node's per-session memory bound off by default; 64 MB keeps it on.
+    'grpc-node.max_session_memory': 64,
   });
   server.addService(ItemServiceService, createItemService({
     items: new ItemRepository(db.scope),

@@ -1,20 +1,20 @@
 import { EventEmitter } from 'node:events';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { ConstantBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
-import { PrismaClient } from '../generated/prisma/client.ts';
+import pRetry from 'p-retry';
+import { AdmissionRejectedError } from './AdmissionGate.ts';
 import { awaitReachable } from './awaitReachable.ts';
 import { classifyDbError } from './classifyDbError.ts';
-import { createPgPool, type PgPoolSettings } from './createPgPool.ts';
+import { CircuitOpenError, DatabaseBreaker, type BreakerSettings } from './DatabaseBreaker.ts';
 import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
+import { createSide, type DatabaseSide, type SideSettings } from './DatabaseSide.ts';
 import { DbFailure, type FailurePhase } from './DbFailure.ts';
 import { DbScope, type AccessMode } from './DbScope.ts';
-import { ResilientPool } from './ResilientPool.ts';
+import type { ResilientPool } from './ResilientPool.ts';
 import { resolveCommitOutcome, TRANSACTION_ORIGIN_SQL, type TransactionOrigin } from './resolveCommitOutcome.ts';
 
-export interface DatabaseSettings extends Omit<PgPoolSettings, 'requireWritable'> {
-  readonly minRebuildIntervalMs: number;
+export interface DatabaseSettings extends SideSettings {
   /** A retry starts only if at least this much of the call's deadline is left. */
   readonly retryMinRemainingMs: number;
+  readonly breaker: BreakerSettings;
 }
 
 /** What the database layer needs to know about the call it works for. */
@@ -33,30 +33,28 @@ export interface RunOptions {
   readonly idempotent?: boolean;
 }
 
-interface Side {
-  readonly role: PoolRole;
-  readonly pool: ResilientPool;
-  readonly prisma: PrismaClient;
-}
-
 /**
  * Owns the read and write connection pools and runs each call's database work in a scope:
- * classify failures, replace a suspect pool once, retry once when that is safe.
+ * fail fast while the database is down (breaker), admit a bounded number of calls per pool
+ * (gate), classify failures, replace a suspect pool once, retry once when that is safe.
  */
 export class Database {
   readonly scope = new DbScope();
   readonly events = new EventEmitter<DatabaseEvents>();
-  readonly #read: Side;
-  readonly #write: Side;
+  readonly breaker: DatabaseBreaker;
+  readonly #read: DatabaseSide;
+  readonly #write: DatabaseSide;
   readonly #settings: DatabaseSettings;
-  readonly #retry: RetryPolicy;
+  readonly #misconfiguredReported = new Set<string>();
 
   constructor(settings: DatabaseSettings) {
     this.#settings = settings;
-    this.#read = this.#side('read', false);
-    this.#write = this.#side('write', settings.resilient);
-    const attempts = settings.resilient ? 1 : 0;
-    this.#retry = retry(handleWhen((e) => e instanceof DbFailure && e.retryable), { maxAttempts: attempts, backoff: new ConstantBackoff(10) });
+    const queryTimeout = () => this.#queryTimeout();
+    this.#read = createSide('read', settings, this.events, queryTimeout);
+    this.#write = createSide('write', settings, this.events, queryTimeout);
+    this.breaker = new DatabaseBreaker(settings.breaker);
+    this.breaker.events.on('open', (e) => this.events.emit('breaker', { state: 'open', by: e.by }));
+    this.breaker.events.on('close', () => this.events.emit('breaker', { state: 'closed' }));
   }
 
   get resilient(): boolean {
@@ -64,40 +62,33 @@ export class Database {
   }
 
   generation(role: PoolRole): number {
-    return (role === 'read' ? this.#read : this.#write).pool.generation;
+    return this.pool(role).generation;
+  }
+
+  pool(role: PoolRole): ResilientPool {
+    return (role === 'read' ? this.#read : this.#write).pool;
   }
 
   /** Runs `work` in a call scope: reads on the read pool without a transaction, writes in an interactive transaction. */
   async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const side = mode === 'write' ? this.#write : this.#read;
-    let attempt = 0;
-    let previous: DbFailure | undefined;
+    if (!this.#settings.resilient) return this.#attempt(side, mode, budget, work, 0, options);
     try {
-      const result = await this.#retry.execute(async () => {
-        if (previous) this.events.emit('retry', { pool: side.role, kind: previous.classification.kind });
-        try {
-          return await this.#attempt(side, mode, budget, work, attempt++, options);
-        } catch (error) {
-          if (error instanceof DbFailure) previous = error;
-          throw error;
-        }
-      });
-      if (attempt > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'succeeded' });
-      return result;
+      return await this.breaker.execute(() => side.gate.run(budget.deadline, budget.signal, () => this.#withRetry(side, mode, budget, work, options)));
     } catch (error) {
-      if (attempt > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'failed' });
-      throw error;
+      if (error instanceof DbFailure || !(error instanceof CircuitOpenError || error instanceof AdmissionRejectedError)) throw error;
+      // Turned away before touching the database: no event per call (a burst would flood the log);
+      // the gate and the breaker count these themselves.
+      const retryAfterMs = error instanceof CircuitOpenError ? this.breaker.retryAfterMs : side.gate.expectedWaitMs();
+      const classification = classifyDbError(error);
+      throw new DbFailure(classification, { phase: 'work', retryable: false, deadlineBound: this.#deadlineBound(classification.timeLimited, budget), retryAfterMs, cause: error });
     }
   }
 
   /** Replaces a side's pool now (subject to the rate limit); for operators and tests. */
   rebuild(role: PoolRole, reason: string): boolean {
-    const side = role === 'read' ? this.#read : this.#write;
-    return side.pool.replace(side.pool.generation, reason);
-  }
-
-  pool(role: PoolRole): ResilientPool {
-    return (role === 'read' ? this.#read : this.#write).pool;
+    const pool = this.pool(role);
+    return pool.replace(pool.generation, reason);
   }
 
   /** Closes both sides; bounded, so a connection that hangs (black hole, no timeouts) cannot hold shutdown. */
@@ -108,7 +99,35 @@ export class Database {
     }));
   }
 
-  async #attempt<T>(side: Side, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number, options: RunOptions): Promise<T> {
+  /** The one retry (p-retry): only for failures the table calls retryable, only while the deadline holds it. */
+  async #withRetry<T>(side: DatabaseSide, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions): Promise<T> {
+    let attempts = 0;
+    try {
+      const result = await pRetry(async (attemptNumber) => {
+        attempts = attemptNumber;
+        return this.#attempt(side, mode, budget, work, attemptNumber - 1, options);
+      }, {
+        // The probe call of a half-open breaker must end fast: it decides for everybody waiting.
+        retries: this.breaker.probing ? 0 : 1,
+        minTimeout: 10,
+        factor: 1,
+        signal: budget.signal,
+        shouldRetry: ({ error }) => error instanceof DbFailure && error.retryable,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft > 0 && error instanceof DbFailure && error.retryable) {
+            this.events.emit('retry', { pool: side.role, kind: error.classification.kind, attempt: attemptNumber + 1 });
+          }
+        },
+      });
+      if (attempts > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'succeeded' });
+      return result;
+    } catch (error) {
+      if (attempts > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  async #attempt<T>(side: DatabaseSide, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number, options: RunOptions): Promise<T> {
     const generation = side.pool.generation;
     // The one retry is worth more once the server answers again: wait for it, as long as the retry still fits.
     if (attempt > 0) await awaitReachable(side.pool, budget.deadline - this.#settings.retryMinRemainingMs, budget.signal);
@@ -123,11 +142,12 @@ export class Database {
     // Mutated inside the transaction callback; an object so the catch block sees the update.
     const progress: { phase: FailurePhase; origin?: TransactionOrigin; result?: { value: T } } = { phase: 'work' };
     const remaining = Math.max(1, Math.floor(budget.deadline - performance.now()));
+    const resilient = this.#settings.resilient;
     try {
       // The scope wraps $transaction itself, so BEGIN and COMMIT (sent by Prisma outside the
       // callback) get the deadline-derived query timeout too.
       return await this.scope.run({ ...state, db: side.prisma }, () => side.prisma.$transaction(async (tx) => {
-        if (mode === 'write' && this.#settings.resilient && !options.idempotent) {
+        if (mode === 'write' && resilient && !options.idempotent) {
           progress.origin = (await tx.$queryRawUnsafe<TransactionOrigin[]>(TRANSACTION_ORIGIN_SQL))[0];
         }
         const value = await this.scope.run({ ...state, db: tx }, work);
@@ -136,42 +156,49 @@ export class Database {
         progress.result = { value };
         return value;
       }, {
-        maxWait: Math.min(remaining, this.#settings.connectTimeoutMs),
-        timeout: remaining,
+        // Admission already bounds the calls per pool; the deadline bounds the wait for a connection.
+        ...(resilient ? { maxWait: remaining, timeout: remaining } : {}),
         ...(mode === 'consistent-read' ? { isolationLevel: 'RepeatableRead' as const } : {}),
       }));
     } catch (error) {
       const { phase, origin, result } = progress;
       const failure = this.#failure(side, error, generation, attempt, phase, budget);
       if (!(failure instanceof DbFailure) || phase !== 'commit') throw failure;
+      const { classification } = failure;
       // A read-only transaction lost at COMMIT wrote nothing: as safe to run again as any read.
-      if (mode !== 'write') throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), cause: error });
-      const lostAtCommit = ['connection_lost', 'timeout'].includes(failure.classification.kind);
-      if (!lostAtCommit) throw failure;
-      if (options.idempotent && this.#settings.resilient) {
+      if (mode !== 'write') throw new DbFailure(classification, { phase, retryable: classification.retry && this.#canRetry(budget), cause: error });
+      if (!classification.ambiguousAtCommit) throw failure;
+      if (options.idempotent && resilient) {
         this.events.emit('commitOutcome', { outcome: 'idempotent-retry' });
         const retryable = this.#canRetry(budget);
-        throw new DbFailure(failure.classification, { phase, retryable, commitOutcomeUnknown: !retryable, cause: error });
+        throw new DbFailure(classification, { phase, retryable, commitOutcomeUnknown: !retryable, cause: error });
       }
       const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(side.pool, origin, budget.deadline);
       this.events.emit('commitOutcome', { outcome });
       if (outcome === 'committed' && result) return result.value;
-      if (outcome === 'aborted') throw new DbFailure(failure.classification, { phase, retryable: this.#canRetry(budget), cause: error });
-      throw new DbFailure(failure.classification, { phase, retryable: false, commitOutcomeUnknown: true, cause: error });
+      if (outcome === 'aborted') throw new DbFailure(classification, { phase, retryable: this.#canRetry(budget), cause: error });
+      throw new DbFailure(classification, { phase, retryable: false, commitOutcomeUnknown: true, cause: error });
     }
   }
 
-  #failure(side: Side, error: unknown, generation: number, attempt: number, phase: FailurePhase, budget: CallBudget): unknown {
+  #failure(side: DatabaseSide, error: unknown, generation: number, attempt: number, phase: FailurePhase, budget: CallBudget): unknown {
     const classification = classifyDbError(error);
-    if (!classification.transient) return error; // application errors pass through untouched
-    this.events.emit('dbError', {
-      pool: side.role, kind: classification.kind, generation, attempt, phase,
-      message: error instanceof Error ? error.message.slice(0, 300) : String(error),
-    });
+    if (!classification.reported) return error; // application errors pass through untouched
+    const message = error instanceof Error ? error.message.slice(0, 300) : String(error);
+    this.events.emit('dbError', { pool: side.role, kind: classification.kind, generation, attempt, phase, message, probeHealth: classification.probeHealth });
+    const key = `${side.role}:${generation}`;
+    if (classification.hint !== undefined && !this.#misconfiguredReported.has(key)) {
+      this.#misconfiguredReported.add(key);
+      this.events.emit('misconfigured', { pool: side.role, generation, hint: classification.hint, message });
+    }
     if (classification.rebuild && this.#settings.resilient) side.pool.replace(generation, classification.kind);
-    const retryable = phase === 'work' && this.#canRetry(budget);
-    const deadlineBound = classification.kind === 'timeout' && budget.deadline - performance.now() < this.#settings.queryTimeoutMs;
-    return new DbFailure(classification, { phase, retryable, deadlineBound, cause: error });
+    const retryable = classification.retry && phase === 'work' && this.#canRetry(budget);
+    return new DbFailure(classification, { phase, retryable, deadlineBound: this.#deadlineBound(classification.timeLimited, budget), cause: error });
+  }
+
+  /** A time limit that ran out with (almost) nothing of the call's deadline left was the deadline. */
+  #deadlineBound(timeLimited: boolean, budget: CallBudget): boolean {
+    return timeLimited && budget.deadline - performance.now() < this.#settings.retryMinRemainingMs;
   }
 
   /** First attempt: half of what is left, so a frozen connection still leaves room for the retry. */
@@ -186,19 +213,5 @@ export class Database {
   #canRetry(budget: CallBudget): boolean {
     return this.#settings.resilient && !budget.signal.aborted
       && budget.deadline - performance.now() >= this.#settings.retryMinRemainingMs;
-  }
-
-  #side(role: PoolRole, requireWritable: boolean): Side {
-    const pool = new ResilientPool({
-      createInner: () => createPgPool({ ...this.#settings, requireWritable, applicationName: `masterdata-${role}` }),
-      minRebuildIntervalMs: this.#settings.resilient ? this.#settings.minRebuildIntervalMs : Number.POSITIVE_INFINITY,
-      keepConnectionOnSqlError: this.#settings.resilient,
-      ...(this.#settings.resilient ? { queryTimeout: () => this.#queryTimeout() } : {}),
-    });
-    pool.events.on('rebuild', (e) => this.events.emit('rebuild', { ...e, pool: role }));
-    pool.events.on('rebuildSkipped', (e) => this.events.emit('rebuildSkipped', { pool: role, why: e.why }));
-    pool.events.on('clientError', (e) => this.events.emit('clientError', { pool: role, generation: e.generation, message: e.error.message }));
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    return { role, pool, prisma };
   }
 }

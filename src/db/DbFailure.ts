@@ -10,12 +10,14 @@ export class DbFailure extends Error {
   readonly retryable: boolean;
   /** The connection was lost at COMMIT and the server could not say whether it landed. */
   readonly commitOutcomeUnknown: boolean;
-  /** A timeout cut from the call's deadline (less than the static query timeout was left): the deadline ran out. */
+  /** A time limit ran out because the call's deadline did: the caller sees DEADLINE_EXCEEDED. */
   readonly deadlineBound: boolean;
+  /** When a new call has a chance (sent to the client as grpc-retry-pushback-ms). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     classification: DbErrorClass,
-    init: { phase: FailurePhase; retryable: boolean; commitOutcomeUnknown?: boolean; deadlineBound?: boolean; cause: unknown },
+    init: { phase: FailurePhase; retryable: boolean; commitOutcomeUnknown?: boolean; deadlineBound?: boolean; retryAfterMs?: number; cause: unknown },
   ) {
     super(`database ${classification.kind} during ${init.phase}`, { cause: init.cause });
     this.classification = classification;
@@ -23,5 +25,6 @@ export class DbFailure extends Error {
     this.retryable = init.retryable;
     this.commitOutcomeUnknown = init.commitOutcomeUnknown ?? false;
     this.deadlineBound = init.deadlineBound ?? false;
+    this.retryAfterMs = init.retryAfterMs;
   }
 }

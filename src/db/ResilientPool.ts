@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { classifyDbError } from './classifyDbError.ts';
+import { PoolGeneration, StatementCancelledError } from './PoolGeneration.ts';
 
 export interface ResilientPoolOptions {
   /** Creates the inner pool of each generation (the options are fixed; the sockets are not). */
@@ -9,8 +10,12 @@ export interface ResilientPoolOptions {
   readonly minRebuildIntervalMs: number;
   /** Keep a connection after an SQL error outside a transaction (pg.Pool.query throws it away). */
   readonly keepConnectionOnSqlError?: boolean;
+  /** A retired generation's statements still running after this long are cancelled on the server. */
+  readonly retireCancelAfterMs?: number;
   /** How long a retired generation may take to end before its sockets are destroyed (a black hole never answers). */
   readonly retireTimeoutMs?: number;
+  /** How long a timed-out statement's connection has to answer a cancel before it counts as dead. */
+  readonly cancelGraceMs?: number;
   /** Read timeout for the query about to be sent (from the call's deadline); undefined keeps the client's. */
   readonly queryTimeout?: () => number | undefined;
 }
@@ -33,30 +38,41 @@ type QueryFn = (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
  * A `pg.Pool` (so adapter-pg accepts it) that forwards to a replaceable inner pool.
  * `replace(g)` swaps in a fresh generation without breaking work in flight: clients already
  * checked out finish on the old pool, which is ended once nobody waits on it.
+ *
+ * The connection ceiling is hard: the sockets of every retiring generation count against the
+ * configured maximum until they are closed, so the current generation may open only what is left.
  */
 export class ResilientPool extends pg.Pool {
   readonly events = new EventEmitter<ResilientPoolEvents>();
-  #inner: pg.Pool;
-  #generation = 1;
+  #current: PoolGeneration;
   #lastRebuildAt = Number.NEGATIVE_INFINITY;
-  #retiring = new Set<Promise<void>>();
+  readonly #retiring = new Map<PoolGeneration, Promise<void>>();
+  readonly #ceiling: number;
   #closed = false;
   readonly #options: ResilientPoolOptions;
 
   constructor(options: ResilientPoolOptions) {
     super();
     this.#options = options;
-    this.#inner = this.#spawn(1);
+    this.#current = this.#spawn(1);
+    this.#ceiling = this.#current.inner.options.max ?? 10;
     // pg.Pool declares query() with six overloads; one forwarding function serves them all.
     const forwardQuery: QueryFn = (config, values) => this.#query(config, values);
     Object.defineProperty(this, 'query', { value: forwardQuery, writable: true });
     for (const key of ['totalCount', 'idleCount', 'waitingCount'] as const) {
-      Object.defineProperty(this, key, { get: () => this.#inner[key] });
+      Object.defineProperty(this, key, { get: () => this.#current.inner[key] });
     }
   }
 
   get generation(): number {
-    return this.#generation;
+    return this.#current.number;
+  }
+
+  /** Sockets open to the server across the current and every retiring generation. */
+  get openSockets(): number {
+    let open = this.#current.sockets.size;
+    for (const g of this.#retiring.keys()) open += g.sockets.size;
+    return open;
   }
 
   override connect(): Promise<pg.PoolClient>;
@@ -76,35 +92,34 @@ export class ResilientPool extends pg.Pool {
    */
   replace(failedGeneration: number, reason: string): boolean {
     if (this.#closed) return false;
-    if (failedGeneration < this.#generation) {
-      this.events.emit('rebuildSkipped', { generation: this.#generation, failedGeneration, why: 'already-replaced' });
+    const generation = this.#current.number;
+    if (failedGeneration < generation) {
+      this.events.emit('rebuildSkipped', { generation, failedGeneration, why: 'already-replaced' });
       return false;
     }
     // A generation that holds no connection (every connect failed) has nothing stale to throw away.
-    if (this.#inner.totalCount === 0) {
-      this.events.emit('rebuildSkipped', { generation: this.#generation, failedGeneration, why: 'no-connections' });
+    if (this.#current.inner.totalCount === 0) {
+      this.events.emit('rebuildSkipped', { generation, failedGeneration, why: 'no-connections' });
       return false;
     }
     const now = performance.now();
     if (now - this.#lastRebuildAt < this.#options.minRebuildIntervalMs) {
-      this.events.emit('rebuildSkipped', { generation: this.#generation, failedGeneration, why: 'rate-limited' });
+      this.events.emit('rebuildSkipped', { generation, failedGeneration, why: 'rate-limited' });
       return false;
     }
     this.#lastRebuildAt = now;
-    const old = this.#inner;
-    const replacedGeneration = this.#generation;
-    this.#generation += 1;
-    this.#inner = this.#spawn(this.#generation);
+    const old = this.#current;
+    this.#current = this.#spawn(generation + 1);
     this.#retire(old);
-    this.events.emit('rebuild', { generation: this.#generation, replacedGeneration, reason });
+    this.events.emit('rebuild', { generation: generation + 1, replacedGeneration: generation, reason });
     return true;
   }
 
   override async end(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#retire(this.#inner);
-    await Promise.allSettled([...this.#retiring]);
+    this.#retire(this.#current);
+    await Promise.allSettled([...this.#retiring.values()]);
   }
 
   /** Inner pools still being drained; bounded by the rebuild rate limit and their own timeouts. */
@@ -114,28 +129,8 @@ export class ResilientPool extends pg.Pool {
 
   async #checkout(): Promise<pg.PoolClient> {
     if (this.#closed) throw new Error('Pool is closed and is not queryable');
-    return this.#inner.connect();
-  }
-
-  /**
-   * Once per connection (never per checkout, which would churn the client's shape): an error
-   * listener for the time it is checked out, when pg-pool has none and an error event would
-   * crash the process; and a read timeout from the call's deadline on every query sent as a
-   * config object (all of adapter-pg's), so a frozen socket fails while a retry still fits.
-   */
-  #prepare(client: pg.Client, generation: number): void {
-    client.on('error', (error) => this.events.emit('clientError', { generation, error }));
-    const timeoutOf = this.#options.queryTimeout;
-    if (!timeoutOf) return;
-    const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
-    const bounded = (config: unknown, values?: unknown) => {
-      const timeout = timeoutOf();
-      const withTimeout = timeout !== undefined && typeof config === 'object' && config !== null && !('query_timeout' in config)
-        ? { ...config, query_timeout: timeout }
-        : config;
-      return query(withTimeout, values);
-    };
-    Object.defineProperty(client, 'query', { value: bounded, writable: true, configurable: true });
+    this.#applyCeiling();
+    return this.#current.checkout();
   }
 
   async #query(config: unknown, values?: unknown): Promise<pg.QueryResult> {
@@ -145,62 +140,58 @@ export class ResilientPool extends pg.Pool {
       client.release();
       return result;
     } catch (error) {
-      const keep = this.#options.keepConnectionOnSqlError === true && !classifyDbError(error).rebuild && isServerError(error);
+      const fine = isServerError(error) || error instanceof StatementCancelledError;
+      const keep = this.#options.keepConnectionOnSqlError === true && !classifyDbError(error).rebuild && fine;
       client.release(keep ? undefined : (error as Error));
       throw error;
     }
   }
 
-  #spawn(generation: number): pg.Pool {
-    const inner = this.#options.createInner();
-    trackClients(inner);
-    inner.on('connect', (client) => this.#prepare(client, generation));
-    // pg-pool re-emits idle clients' errors here; without a listener the process dies.
-    inner.on('error', () => undefined);
-    return inner;
+  /** The current generation may open what the retiring ones leave of the ceiling. */
+  #applyCeiling(): void {
+    let held = 0;
+    for (const g of this.#retiring.keys()) held += g.sockets.size;
+    const inner = this.#current.inner;
+    const max = Math.max(0, this.#ceiling - held);
+    if (inner.options.max === max) return;
+    inner.options.max = max;
+    // pg-pool serves its queue only when one of its own clients comes back; room made by a
+    // retiring socket closing must wake it too.
+    if (inner.waitingCount > 0) (inner as unknown as { _pulseQueue?: () => void })._pulseQueue?.();
   }
 
-  #retire(pool: pg.Pool): void {
-    const done = retire(pool, this.#options.retireTimeoutMs ?? 5_000).finally(() => this.#retiring.delete(done));
-    this.#retiring.add(done);
+  #spawn(number: number): PoolGeneration {
+    return new PoolGeneration(number, this.#options.createInner(), {
+      ...(this.#options.queryTimeout ? { queryTimeout: this.#options.queryTimeout } : {}),
+      cancelGraceMs: this.#options.cancelGraceMs ?? 250,
+      onClientError: (error) => this.events.emit('clientError', { generation: number, error }),
+      onSocketClosed: () => this.#applyCeiling(),
+    });
+  }
+
+  #retire(generation: PoolGeneration): void {
+    const retiredAt = performance.now();
+    const cancelAfter = this.#options.retireCancelAfterMs ?? 1_000;
+    const destroyAfter = this.#options.retireTimeoutMs ?? 5_000;
+    const done = (async () => {
+      // pool.end() leaves queued waiters hanging forever: let them get their client first.
+      const ended = (async () => {
+        while (generation.inner.waitingCount > 0) await sleep(25);
+        await generation.inner.end().catch(() => undefined);
+      })();
+      while (!generation.retireStep(retiredAt, cancelAfter, destroyAfter)) await sleep(50);
+      await Promise.race([ended, sleep(destroyAfter)]);
+    })().finally(() => {
+      this.#retiring.delete(generation);
+      if (!this.#closed) this.#applyCeiling();
+    });
+    this.#retiring.set(generation, done);
   }
 }
 
-const socketsOf = new WeakMap<pg.Pool, Set<pg.Client>>();
-
-function trackClients(pool: pg.Pool): void {
-  const clients = new Set<pg.Client>();
-  socketsOf.set(pool, clients);
-  pool.on('connect', (client) => clients.add(client));
-  pool.on('remove', (client) => clients.delete(client));
-}
-
-async function retire(pool: pg.Pool, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    timer.unref();
-  });
-  const outcome = await Promise.race([drainThenEnd(pool), timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    // client.end() waits for the server's goodbye, which a frozen socket never sends.
-    for (const client of socketsOf.get(pool) ?? []) streamOf(client)?.destroy();
-  }
-}
-
-function streamOf(client: pg.Client): { destroy(): void } | undefined {
-  const connection = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection;
-  return connection?.stream;
-}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** An error the server sent in answer to a query: the connection itself is fine. */
 function isServerError(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.severity !== 'FATAL' && error.severity !== 'PANIC';
-}
-
-async function drainThenEnd(pool: pg.Pool): Promise<void> {
-  // pool.end() leaves queued waiters hanging forever: let them get their client first.
-  while (pool.waitingCount > 0) await new Promise((r) => setTimeout(r, 25).unref());
-  await pool.end().catch(() => undefined);
 }

@@ -1,10 +1,21 @@
 import pg from 'pg';
+import { classifyDbError, type DbErrorClass } from './classifyDbError.ts';
+
+/** What one probe found: a writable server, a read-only one, or none at all (and why). */
+export type ProbeResult =
+  | { readonly state: 'writable' }
+  | { readonly state: 'read-only' }
+  | { readonly state: 'unreachable'; readonly failure: DbErrorClass; readonly message: string };
 
 export interface WritableHealthMonitorOptions {
-  readonly connectionString: string;
-  readonly connectTimeoutMs: number;
+  /** Exactly how the pools connect (see connectionConfig), so the verdict holds for them. */
+  readonly connection: pg.ClientConfig;
+  /** Client-side bound on the probe's connect and query (it changes nothing the server sees). */
+  readonly timeoutMs: number;
   readonly intervalMs: number;
   readonly onChange: (serving: boolean) => void;
+  /** Every probe's result (the circuit breaker listens). */
+  readonly onProbe?: (result: ProbeResult) => void;
 }
 
 /**
@@ -33,11 +44,15 @@ export class WritableHealthMonitor {
 
   /** Probes now (coalesced with a probe already running) and reports the result. */
   check(): Promise<boolean> {
-    this.#inFlight ??= this.#probe().then((ok) => {
+    this.#inFlight ??= this.#probe().then((result) => {
       this.#inFlight = undefined;
-      if (!this.#stopped && ok !== this.#serving) {
-        this.#serving = ok;
-        this.#options.onChange(ok);
+      const ok = result.state === 'writable';
+      if (!this.#stopped) {
+        this.#options.onProbe?.(result);
+        if (ok !== this.#serving) {
+          this.#serving = ok;
+          this.#options.onChange(ok);
+        }
       }
       return ok;
     });
@@ -57,12 +72,11 @@ export class WritableHealthMonitor {
     this.#timer.unref();
   }
 
-  async #probe(): Promise<boolean> {
+  async #probe(): Promise<ProbeResult> {
     const client = new pg.Client({
-      connectionString: this.#options.connectionString,
-      connectionTimeoutMillis: this.#options.connectTimeoutMs,
-      query_timeout: this.#options.connectTimeoutMs,
-      application_name: 'masterdata-health',
+      ...this.#options.connection,
+      connectionTimeoutMillis: this.#options.timeoutMs,
+      query_timeout: this.#options.timeoutMs,
     });
     client.on('error', () => undefined);
     try {
@@ -70,9 +84,9 @@ export class WritableHealthMonitor {
       const { rows } = await client.query<{ ro: boolean }>(
         "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS ro",
       );
-      return rows[0]?.ro === false;
-    } catch {
-      return false;
+      return rows[0]?.ro === false ? { state: 'writable' } : { state: 'read-only' };
+    } catch (error) {
+      return { state: 'unreachable', failure: classifyDbError(error), message: error instanceof Error ? error.message.slice(0, 300) : String(error) };
     } finally {
       void client.end().catch(() => undefined);
     }

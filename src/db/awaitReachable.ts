@@ -3,7 +3,7 @@ import { classifyDbError } from './classifyDbError.ts';
 
 /**
  * Waits until the pool hands out a connection again (a restart, a failover in progress), but
- * not past `until` nor after `signal` aborts. Gives up at once on a non-transient error.
+ * not past `until` nor after `signal` aborts. Gives up at once on a failure another attempt cannot fix.
  */
 export async function awaitReachable(pool: pg.Pool, until: number, signal: AbortSignal): Promise<void> {
   while (performance.now() < until && !signal.aborted) {
@@ -12,7 +12,7 @@ export async function awaitReachable(pool: pg.Pool, until: number, signal: Abort
       client.release();
       return;
     } catch (error) {
-      if (!classifyDbError(error).transient) return;
+      if (!classifyDbError(error).retry) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -20,8 +20,14 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
     ['serialization failure', { code: '40001', message: 'could not serialize access' }, 'serialization'],
     ['deadlock', { code: '40P01' }, 'serialization'],
     ['foreign key violation', { code: '23503' }, 'constraint'],
-    ['pool checkout timeout (P2024)', { code: 'P2024' }, 'timeout'],
-    ['too many connections', { code: '53300' }, 'unavailable'],
+    ['Prisma pool checkout timeout (P2024)', { code: 'P2024' }, 'saturated'],
+    ['server at max_connections (53300)', { code: '53300', severity: 'FATAL', message: 'sorry, too many clients already' }, 'saturated'],
+    ['admission rejected by this layer', { code: 'ADMISSION_REJECTED', message: 'the admission queue is full' }, 'saturated'],
+    ['circuit open (this layer)', { code: 'CIRCUIT_OPEN', message: 'the database is down' }, 'circuit_open'],
+    ['statement cancelled after a read timeout, connection alive', { code: 'STATEMENT_CANCELLED', cause: new Error('Query read timeout') }, 'timeout'],
+    ['no answer after a cancel request', { code: 'CONNECTION_UNRESPONSIVE', cause: new Error('Query read timeout') }, 'connection_lost'],
+    ['lock_timeout (55P03)', { code: '55P03', message: 'canceling statement due to lock timeout' }, 'statement_timeout'],
+    ['TLS refused by the server', new Error('The server does not support SSL connections'), 'misconfigured'],
     ['plain bug', new TypeError('x is not a function'), 'application'],
     ['not an error at all', 'oops', 'application'],
     ['null', null, 'application'],
@@ -37,10 +43,30 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
     expect(classifyDbError(a).kind).toBe('application');
   });
 
-  it('marks what may be retried and what needs a new pool', () => {
-    expect(classifyDbError({ code: '57P01' })).toEqual({ kind: 'connection_lost', transient: true, rebuild: true });
-    expect(classifyDbError({ code: '25006' })).toEqual({ kind: 'read_only', transient: true, rebuild: true });
-    expect(classifyDbError({ code: 'ECONNREFUSED' })).toEqual({ kind: 'unavailable', transient: true, rebuild: false });
-    expect(classifyDbError({ code: 'P2002' })).toEqual({ kind: 'constraint', transient: false, rebuild: false });
+  it('reads every decision from the one policy table', () => {
+    expect(classifyDbError({ code: '57P01' })).toMatchObject({ kind: 'connection_lost', retry: true, rebuild: true, ambiguousAtCommit: true, opensBreaker: false });
+    expect(classifyDbError({ code: '25006' })).toMatchObject({ kind: 'read_only', retry: true, rebuild: true });
+    expect(classifyDbError({ code: 'ECONNREFUSED' })).toMatchObject({ kind: 'unavailable', retry: true, rebuild: false, opensBreaker: true });
+    expect(classifyDbError({ code: 'P2002' })).toMatchObject({ kind: 'constraint', retry: false, rebuild: false, reported: false });
+  });
+
+  it('never treats saturation as an outage: no retry, no rebuild, no health probe, no breaker', () => {
+    for (const error of [{ code: 'P2024' }, new Error('timeout exceeded when trying to connect'), { code: 'ADMISSION_REJECTED' }]) {
+      expect(classifyDbError(error)).toMatchObject({ kind: 'saturated', retry: false, rebuild: false, probeHealth: false, opensBreaker: false, timeLimited: true });
+    }
+  });
+
+  it('a lock or statement timeout on a live connection is no evidence of a dead one', () => {
+    for (const error of [{ code: 'STATEMENT_CANCELLED' }, { code: '57014' }, { code: '55P03' }]) {
+      expect(classifyDbError(error)).toMatchObject({ rebuild: false, probeHealth: false, opensBreaker: false });
+    }
+  });
+
+  it('a permanent refusal is misconfigured, with what to change', () => {
+    const pgbouncer = { code: '08P01', severity: 'FATAL', message: 'unsupported startup parameter: statement_timeout' };
+    expect(classifyDbError(pgbouncer)).toMatchObject({ kind: 'misconfigured', retry: false, rebuild: false, probeHealth: true, opensBreaker: true });
+    expect(classifyDbError(pgbouncer).hint).toMatch(/ignore_startup_parameters/);
+    expect(classifyDbError({ code: '28P01' }).hint).toMatch(/password/);
+    expect(classifyDbError({ code: '3D000' }).hint).toMatch(/does not exist/);
   });
 });

@@ -1,24 +1,45 @@
-// One pure, table-driven classifier for everything Prisma 7 + adapter-pg + pg can throw.
-// It walks the whole cause chain (Prisma error -> meta.driverAdapterError.cause -> pg error
-// -> socket/TLS error) and the first rule, in table order, that matches any link wins:
-// the rules are ordered from the most to the least telling.
+// One pure, table-driven classifier for everything Prisma 7 + adapter-pg + pg (and this layer's
+// own admission control and circuit breaker) can throw. It walks the whole cause chain (Prisma
+// error -> meta.driverAdapterError.cause -> pg error -> socket/TLS error) and the first rule, in
+// table order, that matches any link wins: the rules are ordered from the most to the least telling.
+// Every per-kind decision (retry? rebuild? probe health? count towards the breaker? ambiguous at
+// COMMIT?) lives in POLICY below and nowhere else.
 
 export type DbErrorKind =
-  | 'connection_lost' // the connection died under a query: retry on a fresh connection is safe before COMMIT
+  | 'connection_lost' // the connection died under a query (or stayed silent after a cancel request)
   | 'unavailable' // the server refused or is not ready: nothing was sent
   | 'read_only' // reached a standby / read-only server: the pool must be replaced
-  | 'timeout' // no answer in time: the connection may be frozen (black hole)
+  | 'timeout' // no answer within the attempt's share of the deadline; statement cancelled, connection alive
+  | 'statement_timeout' // the server's own limit (statement_timeout, lock_timeout) or an expired transaction
+  | 'saturated' // waited for a connection or an admission slot: the service is busy, nothing is broken
+  | 'misconfigured' // a permanent refusal: authentication, unknown database, a pooler refusing the startup
+  | 'circuit_open' // the database is known to be down: failed fast without touching it
   | 'serialization' // the transaction was rolled back by the server and may be run again
   | 'constraint' // the data broke a constraint: an application error, never retried
   | 'not_found' // Prisma reported a missing record: an application error
   | 'application'; // anything else: a bug or bad input, never retried
 
-export interface DbErrorClass {
-  readonly kind: DbErrorKind;
-  /** Another attempt on a fresh connection may succeed (subject to the write/COMMIT rule). */
-  readonly transient: boolean;
-  /** The pooled connections are suspect: replace the pool. */
+export interface DbErrorPolicy {
+  /** Another attempt may succeed (subject to the write/COMMIT rule and the deadline). */
+  readonly retry: boolean;
+  /** The pooled connections are suspect: replace the pool's generation. */
   readonly rebuild: boolean;
+  /** Ask the health monitor to probe now (the database itself may be gone). */
+  readonly probeHealth: boolean;
+  /** Counts towards opening the circuit breaker: the database cannot be reached at all. */
+  readonly opensBreaker: boolean;
+  /** Lost at COMMIT, the transaction may or may not have landed. */
+  readonly ambiguousAtCommit: boolean;
+  /** A time limit ran out: when it was the caller's deadline, the caller sees DEADLINE_EXCEEDED. */
+  readonly timeLimited: boolean;
+  /** A database-side failure worth an event, a log line and a metric (application errors are not). */
+  readonly reported: boolean;
+}
+
+export interface DbErrorClass extends DbErrorPolicy {
+  readonly kind: DbErrorKind;
+  /** For misconfigured: what to change, for the operator's log (never sent to callers). */
+  readonly hint?: string;
 }
 
 interface Link {
@@ -27,51 +48,87 @@ interface Link {
   readonly message: string;
 }
 
-type Rule = readonly [DbErrorKind, (link: Link) => boolean];
+type Rule = readonly [DbErrorKind, (link: Link) => boolean, string?];
 
 const sqlstateClass = (link: Link, prefix: string): boolean => typeof link.code === 'string' && link.code.length === 5 && link.code.startsWith(prefix);
 const code = (...codes: string[]) => (link: Link) => link.code !== undefined && codes.includes(link.code);
 const adapterKind = (...kinds: string[]) => (link: Link) => link.kind !== undefined && kinds.includes(link.kind);
 const message = (re: RegExp) => (link: Link) => re.test(link.message);
 
+const STARTUP_HINT = 'the server or a pooler in front of it (PgBouncer) refused the connection startup: if it names a startup parameter, '
+  + "add statement_timeout and idle_in_transaction_session_timeout to PgBouncer's ignore_startup_parameters, or connect to PostgreSQL directly";
+const AUTH_HINT = 'authentication failed: check the user and password in DATABASE_URL and pg_hba.conf';
+const DATABASE_HINT = 'the database in DATABASE_URL does not exist: create it or fix the name';
+const TLS_HINT = 'the TLS handshake with the database failed: check sslmode and the certificates in DATABASE_URL';
+
 const RULES: readonly Rule[] = [
+  // This layer's own errors first: they wrap whatever caused them.
+  ['circuit_open', code('CIRCUIT_OPEN')],
+  ['saturated', code('ADMISSION_REJECTED')],
+  ['connection_lost', code('CONNECTION_UNRESPONSIVE')],
+  ['timeout', code('STATEMENT_CANCELLED')],
   ['read_only', code('25006', 'READ_ONLY_SERVER')],
   ['read_only', message(/read-only transaction|during recovery|server is read-only/i)],
-  ['unavailable', message(/Connection terminated due to connection timeout|timeout exceeded when trying to connect/i)],
-  ['unavailable', code('57P03', '53300', '08001', '08004', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'P1001')],
-  ['unavailable', adapterKind('DatabaseNotReachable', 'TooManyConnections', 'TlsConnectionError', 'DatabaseDoesNotExist', 'AuthenticationFailed')],
-  ['unavailable', code('28P01', '28000', '3D000', 'P1000', 'P1003')],
-  ['connection_lost', code('57P01', '57P02', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'P1017')],
+  // Waiting for a slot is saturation, not an outage: pg-pool's queue timeout (the waiting-client
+  // path), Prisma's "Unable to start a transaction in the given time" (P2028), Prisma's pool (P2024).
+  ['saturated', message(/timeout exceeded when trying to connect|Unable to start a transaction in the given time/i)],
+  ['saturated', code('P2024', '53300', '53400')],
+  ['saturated', adapterKind('TooManyConnections')],
+  ['statement_timeout', message(/Transaction already closed|expired transaction|Transaction not found/i)],
+  // Permanent refusals: no retry, no rebuild, health NOT_SERVING until somebody changes a setting.
+  ['misconfigured', code('08P01'), STARTUP_HINT],
+  ['misconfigured', message(/unsupported startup parameter/i), STARTUP_HINT],
+  ['misconfigured', code('28P01', '28000', 'P1000'), AUTH_HINT],
+  ['misconfigured', adapterKind('AuthenticationFailed', 'DatabaseAccessDenied'), AUTH_HINT],
+  ['misconfigured', code('3D000', 'P1003'), DATABASE_HINT],
+  ['misconfigured', adapterKind('DatabaseDoesNotExist'), DATABASE_HINT],
+  ['misconfigured', adapterKind('TlsConnectionError'), TLS_HINT],
+  ['misconfigured', message(/does not support SSL|self[- ]signed certificate|unable to verify the first certificate|Hostname\/IP does not match/i), TLS_HINT],
+  ['unavailable', message(/Connection terminated due to connection timeout/i)],
+  ['unavailable', code('57P03', '08001', '08004', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'P1001')],
+  ['unavailable', adapterKind('DatabaseNotReachable')],
+  ['connection_lost', code('57P01', '57P02', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'P1017')],
   ['connection_lost', (l) => sqlstateClass(l, '08')],
-  ['connection_lost', adapterKind('ConnectionClosed')],
+  ['connection_lost', adapterKind('ConnectionClosed', 'SocketTimeout')],
   ['connection_lost', message(/Connection terminated|not queryable|SSL SYSCALL error|EOF detected|socket hang up|Server has closed the connection|Connection ended unexpectedly/i)],
-  ['timeout', code('57014', 'ETIMEDOUT', 'P1008', 'P2024')],
-  ['timeout', adapterKind('SocketTimeout')],
-  ['timeout', message(/Query read timeout|statement timeout|timed out/i)],
+  ['statement_timeout', code('57014', '55P03')],
+  ['statement_timeout', message(/statement timeout|lock timeout/i)],
+  ['timeout', code('P1008')],
+  ['timeout', message(/Query read timeout|timed out/i)],
   ['serialization', code('40001', '40P01', 'P2034')],
+  ['serialization', adapterKind('TransactionWriteConflict')],
   ['constraint', (l) => sqlstateClass(l, '23')],
   ['constraint', code('P2002', 'P2003', 'P2004', 'P2011', 'P2014')],
   ['constraint', adapterKind('UniqueConstraintViolation', 'ForeignKeyConstraintViolation', 'NullConstraintViolation')],
   ['not_found', code('P2001', 'P2018', 'P2025')],
 ];
 
-const TRAITS: Record<DbErrorKind, Omit<DbErrorClass, 'kind'>> = {
-  connection_lost: { transient: true, rebuild: true },
-  unavailable: { transient: true, rebuild: false },
-  read_only: { transient: true, rebuild: true },
-  timeout: { transient: true, rebuild: true },
-  serialization: { transient: true, rebuild: false },
-  constraint: { transient: false, rebuild: false },
-  not_found: { transient: false, rebuild: false },
-  application: { transient: false, rebuild: false },
+const off = { retry: false, rebuild: false, probeHealth: false, opensBreaker: false, ambiguousAtCommit: false, timeLimited: false, reported: false } as const;
+
+/** The one table of per-kind decisions. */
+export const POLICY: Readonly<Record<DbErrorKind, DbErrorPolicy>> = {
+  connection_lost: { ...off, reported: true, retry: true, rebuild: true, probeHealth: true, ambiguousAtCommit: true },
+  unavailable: { ...off, reported: true, retry: true, probeHealth: true, opensBreaker: true },
+  read_only: { ...off, reported: true, retry: true, rebuild: true, probeHealth: true },
+  // The statement was cancelled on a connection that answered: running it once more with the
+  // rest of the deadline adds no load (the first one is gone), and the pool is fine.
+  timeout: { ...off, reported: true, retry: true, ambiguousAtCommit: true, timeLimited: true },
+  statement_timeout: { ...off, reported: true, timeLimited: true },
+  saturated: { ...off, reported: true, timeLimited: true },
+  misconfigured: { ...off, reported: true, probeHealth: true, opensBreaker: true },
+  circuit_open: { ...off },
+  serialization: { ...off, reported: true, retry: true },
+  constraint: off,
+  not_found: off,
+  application: off,
 };
 
 export function classifyDbError(error: unknown): DbErrorClass {
   const chain = causeChain(error);
-  for (const [kind, matches] of RULES) {
-    if (chain.some(matches)) return { kind, ...TRAITS[kind] };
+  for (const [kind, matches, hint] of RULES) {
+    if (chain.some(matches)) return { kind, ...POLICY[kind], ...(hint === undefined ? {} : { hint }) };
   }
-  return { kind: 'application', ...TRAITS.application };
+  return { kind: 'application', ...POLICY.application };
 }
 
 /** Every link of the cause chain, flattened; bounded so a cyclic chain cannot loop. */

@@ -19,17 +19,19 @@ export class ReadOnlyServerError extends Error {
   readonly code = 'READ_ONLY_SERVER';
 }
 
-export function createPgPool(settings: PgPoolSettings): pg.Pool {
+/**
+ * How every connection of the service starts: the pools' and the health probe's alike, so the
+ * probe can never reach a server the pools cannot (a pooler refusing a startup parameter, say).
+ */
+export function connectionConfig(settings: Omit<PgPoolSettings, 'max' | 'requireWritable' | 'idleTimeoutMs'>): pg.ClientConfig {
   if (!settings.resilient) {
     // What a service gets from the defaults: no timeouts, nothing checked.
-    return new pg.Pool({ connectionString: settings.connectionString, max: settings.max, application_name: settings.applicationName });
+    return { connectionString: settings.connectionString, application_name: settings.applicationName };
   }
-  return new pg.Pool({
+  return {
     connectionString: settings.connectionString,
-    max: settings.max,
     application_name: settings.applicationName,
     connectionTimeoutMillis: settings.connectTimeoutMs,
-    idleTimeoutMillis: settings.idleTimeoutMs,
     // Client-side: a black-holed socket fails instead of hanging forever.
     query_timeout: settings.queryTimeoutMs,
     // Server-side: the server stops working on a query nobody waits for any more.
@@ -37,6 +39,16 @@ export function createPgPool(settings: PgPoolSettings): pg.Pool {
     idle_in_transaction_session_timeout: Math.max(settings.queryTimeoutMs * 2, 10_000),
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
+  };
+}
+
+export function createPgPool(settings: PgPoolSettings): pg.Pool {
+  const base = connectionConfig(settings);
+  if (!settings.resilient) return new pg.Pool({ ...base, max: settings.max });
+  return new pg.Pool({
+    ...base,
+    max: settings.max,
+    idleTimeoutMillis: settings.idleTimeoutMs,
     ...(settings.requireWritable ? { onConnect: assertWritableHook } : {}),
   });
 }

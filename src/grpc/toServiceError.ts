@@ -5,11 +5,18 @@ import { ServerError } from './ServerError.ts';
 
 export const DEADLINE_EXCEEDED_MESSAGE = 'the deadline passed before the database answered; retry with a longer deadline';
 
+/** gRPC's standard trailer for "retry after this many ms" (gRFC A6), read by grpc retry policies. */
+export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
+
 const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
   connection_lost: [Status.UNAVAILABLE, 'the database connection was lost; the call may be retried'],
   unavailable: [Status.UNAVAILABLE, 'the database is unavailable; retry shortly'],
   read_only: [Status.UNAVAILABLE, 'a database failover is in progress (the server is read-only); retry shortly'],
   timeout: [Status.UNAVAILABLE, 'the database did not answer in time; retry shortly'],
+  statement_timeout: [Status.UNAVAILABLE, 'the database did not finish in time (a long statement or a held lock); retry with backoff'],
+  saturated: [Status.RESOURCE_EXHAUSTED, 'the service is busy; retry with backoff'],
+  misconfigured: [Status.UNAVAILABLE, 'the service cannot connect to its database (a configuration problem on the server side); retry later'],
+  circuit_open: [Status.UNAVAILABLE, `the database is down; retry after ${RETRY_PUSHBACK_KEY}`],
   serialization: [Status.ABORTED, 'the write conflicted with another one; retry it'],
   constraint: [Status.ABORTED, 'the write conflicted with a concurrent one; retry it'],
   not_found: [Status.NOT_FOUND, 'not found'],
@@ -28,15 +35,17 @@ export function toServiceError(error: unknown): { serviceError: Partial<ServiceE
       internal: false,
     };
   }
-  // Query timeouts are cut from the call's deadline: one that fired for want of time is the deadline.
   if (error instanceof DbFailure && error.deadlineBound) {
     return { serviceError: build(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE), internal: false };
   }
   const kind = error instanceof DbFailure ? error.classification.kind : classifyDbError(error).kind;
   const [code, message] = DB_STATUS[kind];
-  return { serviceError: build(code, message), internal: code === Status.INTERNAL };
+  const retryAfterMs = error instanceof DbFailure ? error.retryAfterMs : undefined;
+  return { serviceError: build(code, message, retryAfterMs), internal: code === Status.INTERNAL };
 }
 
-function build(code: Status, details: string): Partial<ServiceError> {
-  return { code, details, message: details, metadata: new Metadata() };
+function build(code: Status, details: string, retryAfterMs?: number): Partial<ServiceError> {
+  const metadata = new Metadata();
+  if (retryAfterMs !== undefined) metadata.set(RETRY_PUSHBACK_KEY, String(Math.max(0, Math.round(retryAfterMs))));
+  return { code, details, message: details, metadata };
 }

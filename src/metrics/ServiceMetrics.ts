@@ -8,6 +8,17 @@ export class ServiceMetrics {
   readonly rebuilds = new Counter({ name: 'masterdata_db_pool_rebuilds_total', help: 'Connection pool replacements', labelNames: ['pool', 'reason'] as const, registers: [this.registry] });
   readonly retries = new Counter({ name: 'masterdata_db_retries_total', help: 'Retried calls by outcome', labelNames: ['pool', 'outcome'] as const, registers: [this.registry] });
   readonly commitOutcomes = new Counter({ name: 'masterdata_db_commit_outcomes_resolved_total', help: 'Connections lost at COMMIT, by resolved outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly admissionQueue = new Gauge({ name: 'masterdata_db_admission_queue_length', help: 'Calls waiting for a database connection', labelNames: ['pool'] as const, registers: [this.registry] });
+  readonly admissionWait = new Histogram({
+    name: 'masterdata_db_admission_wait_seconds', help: 'Time calls waited in the admission queue',
+    labelNames: ['pool'] as const, registers: [this.registry],
+    buckets: [0, 0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  readonly admissionRejections = new Counter({ name: 'masterdata_db_admission_rejections_total', help: 'Calls turned away by admission control', labelNames: ['pool', 'reason'] as const, registers: [this.registry] });
+  readonly breakerOpenings = new Counter({ name: 'masterdata_db_breaker_openings_total', help: 'Circuit breaker openings, by what opened it', labelNames: ['by'] as const, registers: [this.registry] });
+  readonly breakerOpen = new Gauge({ name: 'masterdata_db_breaker_open', help: '1 while the circuit breaker fails calls fast', registers: [this.registry] });
+  readonly callsInFlight = new Gauge({ name: 'masterdata_grpc_calls_in_flight', help: 'gRPC calls the server is working on', registers: [this.registry] });
+  readonly transportRejections = new Counter({ name: 'masterdata_grpc_limit_rejections_total', help: 'Calls refused by a transport limit', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly callDuration = new Histogram({
     name: 'masterdata_grpc_server_handling_seconds', help: 'gRPC call latency by method and status',
     labelNames: ['method', 'code'] as const, registers: [this.registry],
@@ -24,5 +35,17 @@ export class ServiceMetrics {
     db.events.on('rebuild', (e) => this.rebuilds.inc({ pool: e.pool, reason: e.reason }));
     db.events.on('retryOutcome', (e) => this.retries.inc({ pool: e.pool, outcome: e.outcome }));
     db.events.on('commitOutcome', (e) => this.commitOutcomes.inc({ outcome: e.outcome }));
+    db.events.on('admitted', (e) => {
+      this.admissionWait.observe({ pool: e.pool }, e.waitedMs / 1000);
+      this.admissionQueue.set({ pool: e.pool }, e.queued);
+    });
+    db.events.on('admissionRejected', (e) => {
+      this.admissionRejections.inc({ pool: e.pool, reason: e.reason });
+      this.admissionQueue.set({ pool: e.pool }, e.queued);
+    });
+    db.events.on('breaker', (e) => {
+      if (e.state === 'open') this.breakerOpenings.inc({ by: e.by ?? 'calls' });
+      this.breakerOpen.set(e.state === 'open' ? 1 : 0);
+    });
   }
 }

@@ -1,0 +1,150 @@
+import type pg from 'pg';
+import { sendCancelRequest } from './sendCancelRequest.ts';
+
+/** A statement timed out and was cancelled; the connection answered afterwards, so it is alive and kept. */
+export class StatementCancelledError extends Error {
+  override readonly name = 'StatementCancelledError';
+  readonly code = 'STATEMENT_CANCELLED';
+}
+
+/** A statement timed out and the connection stayed silent after a cancel request: it is dead. */
+export class ConnectionUnresponsiveError extends Error {
+  override readonly name = 'ConnectionUnresponsiveError';
+  readonly code = 'CONNECTION_UNRESPONSIVE';
+}
+
+export interface GenerationOptions {
+  /** Read timeout for the query about to be sent (from the call's deadline); undefined keeps the client's. */
+  readonly queryTimeout?: () => number | undefined;
+  /** How long a cancelled statement's connection has to answer before it counts as dead. */
+  readonly cancelGraceMs: number;
+  readonly onClientError: (error: Error) => void;
+  /** A socket of this generation closed (the connection ceiling has room again). */
+  readonly onSocketClosed: () => void;
+}
+
+type QueryFn = (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
+
+/**
+ * One generation of a ResilientPool: an inner pg.Pool and an account of its sockets, from the
+ * connection being established until the socket is closed (not until pg-pool forgets it), so
+ * that the pool's connection ceiling counts what the server really holds.
+ */
+export class PoolGeneration {
+  readonly number: number;
+  readonly inner: pg.Pool;
+  /** Sockets open to the server (established and not yet closed). */
+  readonly sockets = new Set<pg.Client>();
+  readonly #checkedOut = new Map<pg.Client, number>();
+  readonly #running = new Map<pg.Client, number>();
+  readonly #idleSince = new Map<pg.Client, number>();
+  readonly #options: GenerationOptions;
+
+  constructor(number: number, inner: pg.Pool, options: GenerationOptions) {
+    this.number = number;
+    this.inner = inner;
+    this.#options = options;
+    inner.on('connect', (client) => this.#track(client));
+    // pg-pool re-emits idle clients' errors here; without a listener the process dies.
+    inner.on('error', () => undefined);
+  }
+
+  /** Checks a client out and keeps count of it until it is released. */
+  async checkout(): Promise<pg.PoolClient> {
+    const client = await this.inner.connect();
+    this.#checkedOut.set(client, performance.now());
+    this.#idleSince.delete(client);
+    const release = client.release.bind(client);
+    client.release = (err?: Error | boolean) => {
+      this.#checkedOut.delete(client);
+      this.#idleSince.set(client, performance.now());
+      release(err);
+    };
+    return client;
+  }
+
+  /**
+   * One step of retirement, called periodically once this generation was replaced: statements
+   * still running after `cancelAfterMs` are cancelled on the server (a retired pool must not keep
+   * backends busy, blocked behind a lock); a socket that stays open 250 ms after it was let go
+   * (its Terminate unanswered: a frozen socket) or past `destroyAfterMs` is destroyed.
+   * Returns true once no socket is left.
+   */
+  retireStep(retiredAt: number, cancelAfterMs: number, destroyAfterMs: number): boolean {
+    const now = performance.now();
+    for (const client of this.sockets) {
+      const running = this.#running.get(client);
+      if (running !== undefined && now - Math.max(retiredAt, running) >= cancelAfterMs) {
+        this.#running.set(client, Number.POSITIVE_INFINITY); // once per statement
+        void sendCancelRequest(client, this.#options.cancelGraceMs);
+      }
+      const idle = this.#checkedOut.has(client) ? undefined : Math.max(retiredAt, this.#idleSince.get(client) ?? retiredAt);
+      if ((idle !== undefined && now - idle >= 250) || now - retiredAt >= destroyAfterMs) destroySocket(client);
+    }
+    return this.sockets.size === 0;
+  }
+
+  #track(client: pg.Client): void {
+    this.sockets.add(client);
+    this.#idleSince.set(client, performance.now());
+    streamOf(client)?.once('close', () => {
+      this.sockets.delete(client);
+      this.#checkedOut.delete(client);
+      this.#running.delete(client);
+      this.#idleSince.delete(client);
+      this.#options.onSocketClosed();
+    });
+    // Once per connection: an error listener for the time it is checked out, when pg-pool has
+    // none and an error event would crash the process.
+    client.on('error', (error) => this.#options.onClientError(error));
+    this.#guardQueries(client);
+  }
+
+  /**
+   * Every query sent as a config object (all of adapter-pg's) gets a read timeout from the call's
+   * deadline, so a frozen socket fails while a retry still fits. When it fires, the statement is
+   * cancelled on the server and the same connection must answer within the grace: then it is
+   * alive (a lock or a slow statement, not a dead socket) and kept; otherwise it is destroyed.
+   */
+  #guardQueries(client: pg.Client): void {
+    const timeoutOf = this.#options.queryTimeout;
+    if (!timeoutOf) return;
+    const query = client.query.bind(client) as QueryFn;
+    const guarded: QueryFn = async (config, values) => {
+      const timeout = timeoutOf();
+      const bounded = timeout !== undefined && typeof config === 'object' && config !== null && !('query_timeout' in config)
+        ? { ...config, query_timeout: timeout }
+        : config;
+      this.#running.set(client, performance.now());
+      try {
+        return await query(bounded, values);
+      } catch (error) {
+        if (!(error instanceof Error) || error.message !== 'Query read timeout') throw error;
+        throw await this.#afterReadTimeout(client, query, error);
+      } finally {
+        this.#running.delete(client);
+      }
+    };
+    Object.defineProperty(client, 'query', { value: guarded, writable: true, configurable: true });
+  }
+
+  async #afterReadTimeout(client: pg.Client, query: QueryFn, timedOut: Error): Promise<Error> {
+    const grace = this.#options.cancelGraceMs;
+    void sendCancelRequest(client, grace);
+    // pg sends the next query only after the timed-out one has ended, so this answers only once
+    // the server has given up the cancelled statement.
+    const alive = await query({ text: 'SELECT 1', query_timeout: grace }).then(() => true, () => false);
+    if (alive) return new StatementCancelledError(`no answer within the query timeout: statement cancelled, connection alive`, { cause: timedOut });
+    destroySocket(client);
+    return new ConnectionUnresponsiveError(`no answer within the query timeout, and none ${grace} ms after a cancel request: connection dropped`, { cause: timedOut });
+  }
+}
+
+function streamOf(client: pg.Client): { destroy(): void; once(event: 'close', fn: () => void): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { destroy(): void; once(event: 'close', fn: () => void): void } } }).connection?.stream;
+}
+
+/** client.end() waits for the server's goodbye, which a frozen socket never sends. */
+export function destroySocket(client: pg.Client): void {
+  streamOf(client)?.destroy();
+}
