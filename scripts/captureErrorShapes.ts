@@ -1,11 +1,15 @@
 // Captures real error objects from pg, pg.Pool and Prisma 7 + adapter-pg (as they arrive at
 // the caller) into src/db/fixtures/errorShapes.json, for the classifier's unit tests.
 // Run: node scripts/captureErrorShapes.ts   (needs the local PostgreSQL; see README)
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { createPgPool } from '../src/db/createPgPool.ts';
+import { ResilientPool } from '../src/db/ResilientPool.ts';
 import { freePort } from '../test/support/PostgresCluster.ts';
 import { TcpProxy } from '../test/support/TcpProxy.ts';
 import { TestDatabase } from '../test/support/TestDatabase.ts';
@@ -104,7 +108,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
 }
 {
   const pool = new pg.Pool({ connectionString: db.url, statement_timeout: 100 });
-  await capture('pg statement_timeout', 'timeout', () => pool.query('SELECT pg_sleep(1)'));
+  await capture('pg statement_timeout', 'statement_timeout', () => pool.query('SELECT pg_sleep(1)'));
   await pool.end();
   const client = new pg.Client({ connectionString: db.url, application_name: 'masterdata-capture' });
   client.on('error', () => undefined);
@@ -119,6 +123,73 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   await capture('write pool reaching a read-only server (onConnect check)', 'read_only', () => pool.query('SELECT 1'));
   await pool.end();
   await db.admin(`ALTER DATABASE "${db.name}" RESET default_transaction_read_only`);
+}
+
+// Saturation, server-side limits and permanent refusals: what load and misconfiguration throw.
+{
+  const { prisma, pool } = makePrisma(db.url, { max: 1 });
+  const holding = prisma.$transaction(async (tx) => { await tx.$executeRaw`SELECT pg_sleep(0.5)`; });
+  await capture('prisma transaction start timed out, pool saturated (P2028)', 'saturated', () => prisma.$transaction(async (tx) => tx.$queryRaw`SELECT 1`, { maxWait: 100 }));
+  await holding;
+  await capture('prisma interactive transaction expired (P2028)', 'statement_timeout', () => prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_sleep(0.3)`;
+    await tx.$queryRaw`SELECT 1`;
+  }, { timeout: 100 }));
+  await prisma.$disconnect(); await pool.end();
+  const small = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 });
+  const held = await small.connect();
+  await capture('pg pool checkout timed out, pool saturated', 'saturated', () => small.connect());
+  held.release(); await small.end();
+}
+{
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
+  const waiter = new pg.Pool({ connectionString: db.url, options: '-c lock_timeout=100' });
+  await capture('pg lock_timeout behind a held lock (55P03)', 'statement_timeout', () => waiter.query('SELECT count(*) FROM item'));
+  await waiter.end();
+  // The layer's own read timeout on a statement stuck behind the lock: cancelled, connection kept.
+  const guarded = new ResilientPool({ createInner: () => new pg.Pool({ connectionString: db.url, max: 1 }), minRebuildIntervalMs: 0, queryTimeout: () => 100 });
+  const viaPrisma = new PrismaClient({ adapter: new PrismaPg(guarded) });
+  await capture('prisma read behind a held lock, read timeout, statement cancelled', 'timeout', () => viaPrisma.item.count());
+  await viaPrisma.$disconnect(); await guarded.end();
+  await locker.query('ROLLBACK'); await locker.end();
+}
+{
+  const missing = new URL(db.url);
+  missing.pathname = '/no_such_database';
+  const { prisma, pool } = makePrisma(missing.toString());
+  await capture('prisma connect to a database that does not exist (3D000)', 'misconfigured', () => prisma.item.count());
+  await prisma.$disconnect(); await pool.end();
+  await db.admin('DROP ROLE IF EXISTS capture_limited');
+  await db.admin('CREATE ROLE capture_limited LOGIN CONNECTION LIMIT 0');
+  const limited = new URL(db.url);
+  limited.username = 'capture_limited';
+  const full = makePrisma(limited.toString());
+  await capture('prisma connect beyond a connection limit (53300)', 'saturated', () => full.prisma.item.count());
+  await full.prisma.$disconnect(); await full.pool.end();
+  await db.admin('DROP ROLE capture_limited');
+}
+{
+  // A stock PgBouncer (transaction pooling, default ignore_startup_parameters) in front of the
+  // server, reached exactly as the service's pools connect: it refuses statement_timeout.
+  const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'userlist.txt'), '"postgres" ""\n');
+  writeFileSync(join(dir, 'pgbouncer.ini'), `[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = trust\nauth_file = ${join(dir, 'userlist.txt')}\npool_mode = transaction\nunix_socket_dir =\n`);
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  chownSync(dir, uid, Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+  const bouncer = spawn('runuser', ['-u', 'postgres', '--', 'pgbouncer', join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const url = new URL(db.url);
+  url.port = String(port);
+  const pool = createPgPool({ connectionString: url.toString(), max: 1, connectTimeoutMs: 1000, queryTimeoutMs: 1000, statementTimeoutMs: 1000, idleTimeoutMs: 1000, requireWritable: false, resilient: true, applicationName: 'masterdata-capture' });
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  await capture('prisma through a stock PgBouncer: startup parameter refused (08P01)', 'misconfigured', () => prisma.item.count());
+  await prisma.$disconnect(); await pool.end();
+  bouncer.kill();
 }
 
 writeFileSync(new URL('../src/db/fixtures/errorShapes.json', import.meta.url), `${JSON.stringify(captured, null, 2)}\n`);

@@ -92,7 +92,7 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
   const limits = callLimitsInterceptor({
     maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
     maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
-    messageTimeoutMs: config.GRPC_DEFAULT_DEADLINE_MS,
+    messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
   }, {
     inFlight: (n) => metrics.callsInFlight.set(n),
     rejected: (reason) => metrics.transportRejections.inc({ reason }),

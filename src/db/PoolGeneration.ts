@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { sendCancelRequest } from './sendCancelRequest.ts';
 
 /** A statement timed out and was cancelled; the connection answered afterwards, so it is alive and kept. */
@@ -132,8 +132,9 @@ export class PoolGeneration {
     const grace = this.#options.cancelGraceMs;
     void sendCancelRequest(client, grace);
     // pg sends the next query only after the timed-out one has ended, so this answers only once
-    // the server has given up the cancelled statement.
-    const alive = await query({ text: 'SELECT 1', query_timeout: grace }).then(() => true, () => false);
+    // the server has given up the cancelled statement. Any answer from the server proves the
+    // connection alive, an error too (inside a transaction: "current transaction is aborted").
+    const alive = await query({ text: 'SELECT 1', query_timeout: grace }).then(() => true, (e: unknown) => e instanceof pg.DatabaseError);
     if (alive) return new StatementCancelledError(`no answer within the query timeout: statement cancelled, connection alive`, { cause: timedOut });
     destroySocket(client);
     return new ConnectionUnresponsiveError(`no answer within the query timeout, and none ${grace} ms after a cancel request: connection dropped`, { cause: timedOut });

@@ -1,0 +1,115 @@
+import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/db/seedDemoData.ts';
+import { RETRY_PUSHBACK_KEY } from '../src/grpc/toServiceError.ts';
+import { ConnectionSampler } from './support/ConnectionSampler.ts';
+import { PostgresCluster } from './support/PostgresCluster.ts';
+import { runLoad, sleep, summarise } from './support/runLoad.ts';
+import { startTestServer, type TestServer } from './support/startTestServer.ts';
+import { withClient } from './support/TestDatabase.ts';
+
+// Saturation is not an outage: a real PostgreSQL server of the test's own (so it can be stopped),
+// the real service, and connections counted where they count, in pg_stat_activity.
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await PostgresCluster.start();
+  await migrateDatabase(cluster.url());
+  await seedDemoData(cluster.url());
+});
+afterAll(async () => {
+  await cluster[Symbol.asyncDispose]();
+});
+
+const POOL_MAX = 4;
+const BASE = { DB_POOL_MAX: POOL_MAX, LOG_LEVEL: 'warn' as const };
+const metric = async (t: TestServer, name: string) => {
+  const text = await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+};
+const codeOf = (p: Promise<unknown>) => p.then(() => Status.OK, (e: unknown) => (e as ServiceError).code);
+const item = { barcode: '', description: 'burst', shortDescription: 'BURST', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 };
+
+describe('overload is not an outage', () => {
+  it('a burst far above the pool size gets no INTERNAL, causes no rebuild, no retry, and stays within the pool size', async () => {
+    await using t = await startTestServer(cluster.url(), BASE);
+    await using sampler = new ConnectionSampler(cluster.url('postgres'));
+    const reads = Array.from({ length: 1_500 }, (_, i) => codeOf(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: i % 2 ? '4011' : '1001' }, { timeoutMs: 10_000 })));
+    const writes = Array.from({ length: 300 }, (_, i) => codeOf(t.api.upsertItem({
+      tenantId: 'demo', storeCode: 'S002', itemCode: `BURST-${String(i)}`, requestId: `burst-request-${String(i)}`, expectedVersion: 0, item,
+    }, { timeoutMs: 10_000 })));
+    const codes = await Promise.all([...reads, ...writes]);
+    await sleep(100);
+    expect(codes.filter((c) => c === Status.INTERNAL)).toEqual([]);
+    expect(codes.filter((c) => c !== Status.OK && c !== Status.RESOURCE_EXHAUSTED && c !== Status.DEADLINE_EXCEEDED)).toEqual([]);
+    expect(codes.filter((c) => c === Status.OK).length).toBeGreaterThan(1_700);
+    expect(await metric(t, 'masterdata_db_pool_rebuilds_total')).toBe(0);
+    expect(await metric(t, 'masterdata_db_retries_total')).toBe(0);
+    expect(sampler.peak['masterdata-read'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
+    expect(sampler.peak['masterdata-write'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
+  });
+
+  it('a lock held longer than the query timeout never takes connections above the pool size, rebuilds nothing, and calls succeed once it is gone', async () => {
+    await using t = await startTestServer(cluster.url(), { ...BASE, DB_QUERY_TIMEOUT_MS: 500, DB_STATEMENT_TIMEOUT_MS: 5_000, LOG_LEVEL: 'info' });
+    await using sampler = new ConnectionSampler(cluster.url('postgres'));
+    const stop = new AbortController();
+    const t0 = performance.now();
+    const load = runLoad({ api: t.api, concurrency: 14, writeEvery: 7, deadlineMs: 2_000, signal: stop.signal, pauseMs: 5, origin: t0 });
+    await sleep(500);
+    await withClient(cluster.url(), async (c) => {
+      await c.query('BEGIN');
+      await c.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
+      await sleep(3_000);
+      await c.query('COMMIT');
+    });
+    const released = performance.now() - t0;
+    await sleep(1_500);
+    stop.abort();
+    const records = await load;
+    expect(sampler.peak['masterdata-read'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
+    expect(sampler.peak['masterdata-write'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
+    expect(await metric(t, 'masterdata_db_pool_rebuilds_total')).toBe(0);
+    expect(summarise(records)).not.toHaveProperty(['read:INTERNAL']);
+    expect(records.some((r) => r.code === Status.DEADLINE_EXCEEDED || r.code === Status.RESOURCE_EXHAUSTED)).toBe(true);
+    const after = records.filter((r) => r.start > released + 500);
+    expect(after.length).toBeGreaterThan(50);
+    expect(after.filter((r) => r.code !== Status.OK)).toEqual([]);
+    // Health never confused a lock with an outage.
+    expect(t.logs.some((l) => l.event === 'health' && l.status === 'NOT_SERVING')).toBe(false);
+  });
+
+  it('while the database refuses connections, calls fail within 50 ms once the breaker is open, with a retry hint, and succeed within 1 s of its return', async () => {
+    await using t = await startTestServer(cluster.url(), { ...BASE, DB_BREAKER_OPEN_AFTER_MS: 500, DB_BREAKER_HALF_OPEN_MS: 300, HEALTH_PROBE_INTERVAL_MS: 200 });
+    const stop = new AbortController();
+    const t0 = performance.now();
+    const load = runLoad({ api: t.api, concurrency: 4, writeEvery: 4, deadlineMs: 3_000, signal: stop.signal, pauseMs: 5, origin: t0 });
+    await sleep(300);
+    let window: [number, number] = [0, 0];
+    await cluster.stop('fast');
+    try {
+      while (!t.server.db.breaker.isOpen) await sleep(20);
+      const openedAt = performance.now() - t0;
+      const hint = await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }, { timeoutMs: 3_000 }).catch((e: unknown) => e as ServiceError);
+      expect(hint).toMatchObject({ code: Status.UNAVAILABLE });
+      expect(Number((hint as ServiceError).metadata.get(RETRY_PUSHBACK_KEY)[0])).toBeGreaterThan(0);
+      // Calls already waiting for the database when it opened end at their deadline (3 s);
+      // every call that starts after it opened must fail fast.
+      await sleep(4_000);
+      window = [openedAt + 20, performance.now() - t0];
+    } finally {
+      await cluster.start();
+    }
+    const backAt = performance.now() - t0;
+    await sleep(1_500);
+    stop.abort();
+    const records = await load;
+    const open = records.filter((r) => r.start > window[0] && r.start + r.latencyMs < window[1]);
+    expect(open.length).toBeGreaterThan(20);
+    expect(open.filter((r) => r.latencyMs > 50)).toEqual([]);
+    expect(open.filter((r) => r.code !== Status.UNAVAILABLE)).toEqual([]);
+    const firstOk = records.filter((r) => r.code === Status.OK && r.start + r.latencyMs > backAt).map((r) => r.start + r.latencyMs - backAt).sort((a, b) => a - b)[0];
+    expect(firstOk).toBeLessThan(1_000);
+    expect(t.logs.some((l) => l.event === 'breaker' && l.state === 'open')).toBe(true);
+    expect(await metric(t, 'masterdata_db_breaker_openings_total')).toBeGreaterThanOrEqual(1);
+  });
+});
