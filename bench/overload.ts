@@ -2,6 +2,7 @@
 // side by side in one run. The service runs in its own process, the load in another; the
 // PostgreSQL server is one of the bench's own (so it can be stopped). Prints, asserts nothing.
 import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/db/seedDemoData.ts';
@@ -15,6 +16,8 @@ import { fmt, percentiles, table } from './stats.ts';
 const run = promisify(execFile);
 const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
+const LOG_DIR = process.env.BENCH_LOG_DIR ?? 'reports';
+mkdirSync(LOG_DIR, { recursive: true });
 
 interface Outcome {
   readonly calls: CallResult[];
@@ -97,12 +100,13 @@ try {
   await migrateDatabase(cluster.url());
   await seedDemoData(cluster.url());
   const { stdout: cores } = await run('nproc');
-  console.log(`Overload bench: service in its own process (DB_POOL_MAX=${POOL_MAX}, two pools, ceiling ${2 * POOL_MAX}), load from another process, PostgreSQL 15 of the bench's own; ${cores.trim()} cores; node ${process.version}; ${new Date().toISOString()}\n`);
+  console.log(`Service logs: ${LOG_DIR}/overload-*.log. Overload bench: service in its own process (DB_POOL_MAX=${POOL_MAX}, two pools, ceiling ${2 * POOL_MAX}), load from another process, PostgreSQL 15 of the bench's own; ${cores.trim()} cores; node ${process.version}; ${new Date().toISOString()}\n`);
   for (const scenario of scenarios.filter((_, i) => !ONLY || ONLY.includes(String(i + 1)))) {
     const rows: (string | number)[][] = [];
     const extras: string[] = [];
     for (const resilience of ['on', 'off'] as const) {
-      const logFile = process.env.BENCH_LOG_DIR ? `${process.env.BENCH_LOG_DIR}/overload-${scenarios.indexOf(scenario) + 1}-${resilience}.log` : undefined;
+      // Every service's warnings and errors are kept, so any INTERNAL in a table can be traced.
+      const logFile = `${LOG_DIR}/overload-${scenarios.indexOf(scenario) + 1}-${resilience}.log`;
       await using service = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX) }, logFile);
       await using sampler = new ConnectionSampler(cluster.url());
       const outcome = await scenario.run(service, cluster);

@@ -23,13 +23,15 @@ const CODES = ['4011', '1001', '2001', '3001', '5001', '6001', '7001', '8001'];
 const t0 = performance.now();
 const results: CallResult[] = [];
 
-function call(op: 'read' | 'write', n: number, deadlineMs: number): Promise<void> {
+/** Makes one call; resolves with the server's retry hint (grpc-retry-pushback-ms), if it sent one. */
+function call(op: 'read' | 'write', n: number, deadlineMs: number): Promise<number | undefined> {
   const start = performance.now() - t0;
   const deadline = new Date(Date.now() + deadlineMs);
-  return new Promise<void>((resolve) => {
+  return new Promise<number | undefined>((resolve) => {
     const done = (error: ServiceError | null) => {
       results.push({ op, start, ms: performance.now() - t0 - start, code: Status[error ? error.code : Status.OK] ?? String(error?.code) });
-      resolve();
+      const hint = error?.metadata.get('grpc-retry-pushback-ms')[0];
+      resolve(hint === undefined ? undefined : Number(hint));
     };
     if (op === 'read') {
       client.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: CODES[n % CODES.length] ?? '4011' }, new Metadata(), { deadline }, (e) => done(e));
@@ -51,8 +53,9 @@ if (plan.kind === 'burst') {
   const until = t0 + plan.durationMs;
   const worker = async (op: 'read' | 'write', w: number) => {
     for (let n = w; performance.now() < until; n += 1) {
-      await call(op, n, plan.deadlineMs);
-      await new Promise((r) => setTimeout(r, plan.pauseMs));
+      // A well-behaved client waits as long as the server asks before its next call (at most 1 s).
+      const pushback = await call(op, n, plan.deadlineMs);
+      await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(plan.pauseMs, pushback ?? 0))));
     }
   };
   await Promise.all([

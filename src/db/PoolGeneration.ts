@@ -130,7 +130,9 @@ export class PoolGeneration {
 
   async #afterReadTimeout(client: pg.Client, query: QueryFn, timedOut: Error): Promise<Error> {
     const grace = this.#options.cancelGraceMs;
-    void sendCancelRequest(client, grace);
+    // Wait until the server took the cancel: one that arrived later could hit the next caller's
+    // statement on this connection. The probe below absorbs any cancel the server holds back.
+    await sendCancelRequest(client, grace);
     // pg sends the next query only after the timed-out one has ended, so this answers only once
     // the server has given up the cancelled statement. Any answer from the server proves the
     // connection alive, an error too (inside a transaction: "current transaction is aborted").
