@@ -72,10 +72,11 @@ const scenarios: Scenario[] = [
       const backAt = performance.now() - t0;
       const done = await calls;
       const down = done.filter((c) => c.start > stoppedAt + 3_500 && c.start + c.ms < backAt && c.code !== 'OK');
+      const ok = (from: number, to: number) => done.filter((c) => c.code === 'OK' && c.start >= from && c.start < to).length;
       const firstOk = done.filter((c) => c.code === 'OK' && c.start + c.ms > backAt).map((c) => c.start + c.ms - backAt).sort((a, b) => a - b)[0];
       return {
         calls: done,
-        extra: `while down: ${down.length} failed calls, p50 ${fmt(percentiles(down.map((c) => c.ms)).p50)} ms; first OK ${firstOk === undefined ? 'never' : `${Math.round(firstOk)} ms`} after the database was back`,
+        extra: `OK before the stop ${ok(0, stoppedAt)}, after the return ${ok(backAt, Number.POSITIVE_INFINITY)}; while down: ${down.length} failed calls, p50 ${fmt(percentiles(down.map((c) => c.ms)).p50)} ms; first OK ${firstOk === undefined ? 'never' : `${Math.round(firstOk)} ms`} after the database was back`,
       };
     },
   },

@@ -112,4 +112,23 @@ describe('overload is not an outage', () => {
     expect(t.logs.some((l) => l.event === 'breaker' && l.state === 'open')).toBe(true);
     expect(await metric(t, 'masterdata_db_breaker_openings_total')).toBeGreaterThanOrEqual(1);
   });
+
+  it('a permanent refusal (a database that does not exist) is not retried or rebuilt: fast UNAVAILABLE, NOT_SERVING, one line saying what to change', async () => {
+    const missing = new URL(cluster.url());
+    missing.pathname = '/no_such_database';
+    await using t = await startTestServer(missing.toString(), { ...BASE, DB_BREAKER_OPEN_AFTER_MS: 300, HEALTH_PROBE_INTERVAL_MS: 100, LOG_LEVEL: 'info' });
+    expect(t.server.health.serving).toBe(false);
+    const codes: Status[] = [];
+    for (let i = 0; i < 20; i++) {
+      codes.push(await codeOf(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }, { timeoutMs: 2_000 })));
+      await sleep(30);
+    }
+    expect(new Set(codes)).toEqual(new Set([Status.UNAVAILABLE]));
+    const misconfigured = t.logs.filter((l) => l.event === 'db_misconfigured' && l.pool === 'read');
+    expect(misconfigured).toHaveLength(1);
+    expect(misconfigured[0]?.hint).toMatch(/does not exist/);
+    expect(await metric(t, 'masterdata_db_pool_rebuilds_total')).toBe(0);
+    expect(await metric(t, 'masterdata_db_retries_total')).toBe(0);
+    expect(t.logs.some((l) => l.event === 'breaker' && l.state === 'open')).toBe(true);
+  });
 });

@@ -86,6 +86,28 @@ describe('ResilientPool', () => {
     }
   });
 
+  it('a retired generation cancels its statements still running, and its sockets count against the ceiling until they close', async () => {
+    const p = new ResilientPool({
+      createInner: () => createPgPool(settings({ max: 2, queryTimeoutMs: 30_000, statementTimeoutMs: 0, applicationName: 'masterdata-retire' })),
+      minRebuildIntervalMs: 0, retireCancelAfterMs: 300,
+    });
+    await p.query('SELECT 1');
+    const stuck = await p.connect();
+    const running = stuck.query('SELECT pg_sleep(20)').then(() => 'finished', (e: unknown) => (e as { code?: string }).code);
+    await sleep(100);
+    expect(p.replace(p.generation, 'test')).toBe(true);
+    // The old generation still holds the stuck socket: the new one may open only what is left.
+    const both = await Promise.all([p.query('SELECT 1'), p.query('SELECT 1')]);
+    expect(both).toHaveLength(2);
+    expect(p.openSockets).toBeLessThanOrEqual(2);
+    expect(await db.connectionCount('masterdata-retire')).toBeLessThanOrEqual(2);
+    expect(await running).toBe('57014'); // cancelled on the server about 300 ms after retirement
+    stuck.release();
+    await sleep(200);
+    expect(p.retiringCount).toBe(0);
+    await p.end();
+  });
+
   it('runs reads without a transaction, consistent reads in one REPEATABLE READ transaction, writes in a transaction', async () => {
     const database = new Database(databaseSettings(db.url, { retryMinRemainingMs: 0 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });

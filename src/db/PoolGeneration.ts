@@ -108,10 +108,10 @@ export class PoolGeneration {
    */
   #guardQueries(client: pg.Client): void {
     const timeoutOf = this.#options.queryTimeout;
-    if (!timeoutOf) return;
     const query = client.query.bind(client) as QueryFn;
+    // Installed even without timeouts: retirement needs to know which statements are running.
     const guarded: QueryFn = async (config, values) => {
-      const timeout = timeoutOf();
+      const timeout = timeoutOf?.();
       const bounded = timeout !== undefined && typeof config === 'object' && config !== null && !('query_timeout' in config)
         ? { ...config, query_timeout: timeout }
         : config;
