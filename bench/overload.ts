@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/db/seedDemoData.ts';
 import { PostgresCluster } from '../test/support/PostgresCluster.ts';
-import { withClient } from '../test/support/TestDatabase.ts';
+import { holdTableLock } from '../test/support/TestDatabase.ts';
 import { ConnectionSampler } from '../test/support/ConnectionSampler.ts';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';
@@ -50,12 +50,7 @@ const scenarios: Scenario[] = [
     run: async (s, cluster) => {
       const calls = load({ kind: 'steady', target: s.target, readers: 24, writers: 2, deadlineMs: 3_000, durationMs: 18_000, pauseMs: 5 });
       await sleep(2_000);
-      await withClient(cluster.url(), async (c) => {
-        await c.query('BEGIN');
-        await c.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
-        await sleep(12_000);
-        await c.query('COMMIT');
-      });
+      await holdTableLock(cluster.url(), 'item', 12_000);
       return { calls: await calls };
     },
   },

@@ -7,7 +7,7 @@ import { ConnectionSampler } from './support/ConnectionSampler.ts';
 import { PostgresCluster } from './support/PostgresCluster.ts';
 import { runLoad, sleep, summarise } from './support/runLoad.ts';
 import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { withClient } from './support/TestDatabase.ts';
+import { holdTableLock } from './support/TestDatabase.ts';
 
 // Saturation is not an outage: a real PostgreSQL server of the test's own (so it can be stopped),
 // the real service, and connections counted where they count, in pg_stat_activity.
@@ -56,12 +56,7 @@ describe('overload is not an outage', () => {
     const t0 = performance.now();
     const load = runLoad({ api: t.api, concurrency: 14, writeEvery: 7, deadlineMs: 2_000, signal: stop.signal, pauseMs: 5, origin: t0 });
     await sleep(500);
-    await withClient(cluster.url(), async (c) => {
-      await c.query('BEGIN');
-      await c.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
-      await sleep(3_000);
-      await c.query('COMMIT');
-    });
+    await holdTableLock(cluster.url(), 'item', 3_000);
     const released = performance.now() - t0;
     await sleep(1_500);
     stop.abort();

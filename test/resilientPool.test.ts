@@ -86,6 +86,19 @@ describe('ResilientPool', () => {
     }
   });
 
+  it('a connection handed back inside an aborted transaction is dropped, not given to the next caller', async () => {
+    const p = pool(0, { max: 1 });
+    const client = await p.connect();
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    await client.query('BEGIN');
+    await expect(client.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    client.release(); // as a transaction manager might, without ROLLBACK
+    const next = (await p.query<{ pid: number; one: number }>('SELECT pg_backend_pid() AS pid, 1 AS one')).rows[0];
+    expect(next?.one).toBe(1);
+    expect(next?.pid).not.toBe(pid);
+    await p.end();
+  });
+
   it('a retired generation cancels its statements still running, and its sockets count against the ceiling until they close', async () => {
     const p = new ResilientPool({
       createInner: () => createPgPool(settings({ max: 2, queryTimeoutMs: 30_000, statementTimeoutMs: 0, applicationName: 'masterdata-retire' })),

@@ -157,7 +157,10 @@ export class Database {
         return value;
       }, {
         // Admission already bounds the calls per pool; the deadline bounds the wait for a connection.
-        ...(resilient ? { maxWait: remaining, timeout: remaining } : {}),
+        // Prisma's own transaction timeout is only a backstop behind the per-query timeouts (which
+        // end each statement by the deadline): expiring first, it would close the transaction
+        // while a cancelled statement is still unwinding.
+        ...(resilient ? { maxWait: remaining, timeout: remaining + this.#settings.cancelGraceMs * 2 + 1_000 } : {}),
         ...(mode === 'consistent-read' ? { isolationLevel: 'RepeatableRead' as const } : {}),
       }));
     } catch (error) {

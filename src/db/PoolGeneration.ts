@@ -38,6 +38,8 @@ export class PoolGeneration {
   readonly #checkedOut = new Map<pg.Client, number>();
   readonly #running = new Map<pg.Client, number>();
   readonly #idleSince = new Map<pg.Client, number>();
+  /** The server's last word on each connection's transaction state: 'I' idle, 'T' in one, 'E' failed. */
+  readonly #transactionStatus = new Map<pg.Client, string>();
   readonly #options: GenerationOptions;
 
   constructor(number: number, inner: pg.Pool, options: GenerationOptions) {
@@ -58,7 +60,11 @@ export class PoolGeneration {
     client.release = (err?: Error | boolean) => {
       this.#checkedOut.delete(client);
       this.#idleSince.set(client, performance.now());
-      release(err);
+      // A connection handed back inside a transaction (open or aborted: Prisma's transaction
+      // timeout can release it while a cancelled statement is still unwinding) would fail the
+      // next caller's BEGIN with 25P02. Drop it instead; the server rolls back on disconnect.
+      const inTransaction = this.#transactionStatus.get(client) !== 'I';
+      release(err ?? (inTransaction ? new Error('connection released inside a transaction: dropped') : undefined));
     };
     return client;
   }
@@ -87,11 +93,14 @@ export class PoolGeneration {
   #track(client: pg.Client): void {
     this.sockets.add(client);
     this.#idleSince.set(client, performance.now());
+    this.#transactionStatus.set(client, 'I');
+    connectionOf(client)?.on('readyForQuery', (message: { status: string }) => this.#transactionStatus.set(client, message.status));
     streamOf(client)?.once('close', () => {
       this.sockets.delete(client);
       this.#checkedOut.delete(client);
       this.#running.delete(client);
       this.#idleSince.delete(client);
+      this.#transactionStatus.delete(client);
       this.#options.onSocketClosed();
     });
     // Once per connection: an error listener for the time it is checked out, when pg-pool has
@@ -141,6 +150,10 @@ export class PoolGeneration {
     destroySocket(client);
     return new ConnectionUnresponsiveError(`no answer within the query timeout, and none ${grace} ms after a cancel request: connection dropped`, { cause: timedOut });
   }
+}
+
+function connectionOf(client: pg.Client): { on(event: 'readyForQuery', fn: (message: { status: string }) => void): void } | undefined {
+  return (client as unknown as { connection?: { on(event: 'readyForQuery', fn: (message: { status: string }) => void): void } }).connection;
 }
 
 function streamOf(client: pg.Client): { destroy(): void; once(event: 'close', fn: () => void): void } | undefined {

@@ -73,3 +73,13 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
     await client.end().catch(() => undefined);
   }
 }
+
+/** Holds `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` for `ms` in a transaction of its own, then commits. */
+export async function holdTableLock(url: string, table: string, ms: number): Promise<void> {
+  await withClient(url, async (c) => {
+    await c.query('BEGIN');
+    await c.query(`LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE`);
+    await new Promise((r) => setTimeout(r, ms));
+    await c.query('COMMIT');
+  });
+}
