@@ -189,7 +189,9 @@ export class ResilientPool extends pg.Pool {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+// Referenced timers: a pool being closed keeps the process alive until its sockets are closed
+// (bounded by the retire timeout), so shutdown can await end().
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** An error the server sent in answer to a query: the connection itself is fine. */
 function isServerError(error: unknown): boolean {
