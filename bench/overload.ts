@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/db/seedDemoData.ts';
 import { PostgresCluster } from '../test/support/PostgresCluster.ts';
-import { holdTableLock } from '../test/support/TestDatabase.ts';
+import { holdTableLock, withClient } from '../test/support/TestDatabase.ts';
 import { ConnectionSampler } from '../test/support/ConnectionSampler.ts';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';
@@ -105,7 +105,12 @@ try {
   for (const scenario of scenarios.filter((_, i) => !ONLY || ONLY.includes(String(i + 1)))) {
     const rows: (string | number)[][] = [];
     const extras: string[] = [];
-    for (const resilience of ['on', 'off'] as const) {
+    // Alternating which column runs first keeps order effects (warmer caches, CPU state) out of the comparison.
+    const order = scenarios.indexOf(scenario) % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+    for (const resilience of order) {
+      // Each run starts from a settled server: no autovacuum or dirty buffers left by the last one.
+      await withClient(cluster.url(), async (c) => { await c.query('VACUUM ANALYZE'); await c.query('CHECKPOINT'); });
+      await sleep(1_000);
       // Every service's warnings and errors are kept, so any INTERNAL in a table can be traced.
       const logFile = `${LOG_DIR}/overload-${scenarios.indexOf(scenario) + 1}-${resilience}.log`;
       await using service = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX) }, logFile);
@@ -116,19 +121,19 @@ try {
       for (const c of outcome.calls) byStatus[c.code] = (byStatus[c.code] ?? 0) + 1;
       const { p50, p99 } = percentiles(outcome.calls.map((c) => c.ms));
       const errors = Object.entries(byStatus).filter(([k]) => k !== 'OK').map(([k, v]) => `${k} ${v}`).join(', ');
-      rows.push([
+      rows[resilience === 'on' ? 0 : 1] = [
         resilience, outcome.calls.length, byStatus.OK ?? 0, errors || 'none',
         outcome.calls.length ? `${fmt(p50)} / ${fmt(p99)}` : '-',
         `${sampler.peakApplication} (r ${sampler.peak['masterdata-read'] ?? 0}, w ${sampler.peak['masterdata-write'] ?? 0})`,
         await service.counter('masterdata_db_pool_rebuilds_total'),
         await service.counter('masterdata_db_retries_total'),
         await service.counter('masterdata_db_breaker_openings_total'),
-      ]);
-      if (outcome.extra) extras.push(`resilience ${resilience}: ${outcome.extra}`);
+      ];
+      if (outcome.extra) extras[resilience === 'on' ? 0 : 1] = `resilience ${resilience}: ${outcome.extra}`;
     }
     console.log(`### ${scenario.name}\n`);
     console.log(table(['resilience', 'calls', 'OK', 'errors by status', 'p50 / p99 ms', 'peak app connections', 'rebuilds', 'retries', 'breaker openings'], rows));
-    if (extras.length) console.log(`\n${extras.join('\n')}`);
+    if (extras.length) console.log(`\n${extras.filter(Boolean).join('\n')}`);
     console.log('');
   }
 } finally {
