@@ -14,7 +14,7 @@ try {
   config = loadConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`${error.message}\nSee the configuration table in README.md.`);
+  console.error(`${error.message} (see the configuration table in README.md)`);
   process.exit(2);
 }
 const log = createLogger(config.LOG_LEVEL);

@@ -57,7 +57,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const key = issue.path.join('.');
     // Never echo DATABASE_URL or secrets: they carry passwords.
     const shown = key === 'DATABASE_URL' || key === 'PAGE_TOKEN_SECRET' ? '' : ` (got ${JSON.stringify(present[key])})`;
-    return `  ${key}: ${issue.message}${shown}`;
+    return `${key}: ${issue.message}${shown}`;
   });
-  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  // One line, so it stays whole in any log collector.
+  throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
 }
