@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { Client, credentials, status as Status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
@@ -135,4 +135,44 @@ describe('the service process', () => {
     expect(result.stdout).toContain('"msg":"stopped"');
     expect(result.stdout + result.stderr).not.toContain('s3cret-pw');
   });
+
+  it('npm start passes SIGTERM to the service: it drains and stops, no orphan is left', async () => {
+    await using db = await TestDatabase.create();
+    const npm = spawn('npm', ['start'], {
+      env: { ...process.env, DATABASE_URL: db.url, GRPC_PORT: '0', METRICS_PORT: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    const listening = new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => { output += d.toString(); if (output.includes('listening on')) resolve(); };
+      npm.stdout.on('data', onData);
+      npm.stderr.on('data', onData);
+    });
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
+    await listening;
+    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(npm.pid)]).toString().trim().split('\n');
+    // The script execs node, so npm's child is the service itself, not a shell in between.
+    expect(children).toHaveLength(1);
+    expect(children[0]).toMatch(/node src\/main\.ts/);
+    const service = Number(children[0]?.trim().split(/\s+/)[0]);
+    try {
+      npm.kill('SIGTERM'); // to npm only, as a process manager or a script would send it
+      await exited;
+      for (let i = 0; i < 50 && alive(service); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(service)).toBe(false);
+      expect(output).toMatch(/"event":"shutdown".*"msg":"stopped"/);
+    } finally {
+      if (alive(service)) process.kill(service, 'SIGKILL'); // never leave the orphan this test is about
+    }
+  }, 30_000);
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
