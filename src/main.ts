@@ -1,6 +1,7 @@
 // The item master-data service: `npm start`. With DATABASE_URL it serves that database;
 // without it, an embedded PostgreSQL with demo data.
 import { randomBytes } from 'node:crypto';
+import { describeStartupFailure } from './app/describeStartupFailure.ts';
 import { startItemServer } from './app/startItemServer.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { redactUrl } from './config/redactUrl.ts';
@@ -20,26 +21,35 @@ try {
 const log = createLogger(config.LOG_LEVEL);
 
 let embedded: EmbeddedDatabase | undefined;
-let databaseUrl = config.DATABASE_URL;
-if (!databaseUrl) {
-  embedded = await startEmbeddedDatabase();
-  databaseUrl = embedded.url;
-  log.info({ event: 'embedded_database' }, 'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops');
-}
-const migrated = await migrateDatabase(databaseUrl);
-log.info({ event: 'migrate', applied: migrated.applied, database: redactUrl(databaseUrl) }, `migrations: ${migrated.applied.length} applied`);
-if (config.SEED_DEMO_DATA ?? embedded !== undefined) {
-  const seeded = await seedDemoData(databaseUrl);
-  log.info({ event: 'seed', ...seeded }, 'demo data seeded (tenant "demo", stores S001 and S002)');
-}
+let server: Awaited<ReturnType<typeof startItemServer>>;
+try {
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedDatabase();
+    databaseUrl = embedded.url;
+    log.info({ event: 'embedded_database' }, 'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops');
+  }
+  const migrated = await migrateDatabase(databaseUrl);
+  log.info({ event: 'migrate', applied: migrated.applied, database: redactUrl(databaseUrl) }, `migrations: ${migrated.applied.length} applied`);
+  if (config.SEED_DEMO_DATA ?? embedded !== undefined) {
+    const seeded = await seedDemoData(databaseUrl);
+    log.info({ event: 'seed', ...seeded }, 'demo data seeded (tenant "demo", stores S001 and S002)');
+  }
 
-if (!config.PAGE_TOKEN_SECRET) log.warn({ event: 'config' }, 'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance');
-const server = await startItemServer({
-  config: embedded ? { ...config, DB_POOL_MAX: Math.min(config.DB_POOL_MAX, 4) } : config,
-  databaseUrl,
-  log,
-  pageTokenSecret: config.PAGE_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
-});
+  if (!config.PAGE_TOKEN_SECRET) log.warn({ event: 'config' }, 'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance');
+  server = await startItemServer({
+    config: embedded ? { ...config, DB_POOL_MAX: Math.min(config.DB_POOL_MAX, 4) } : config,
+    databaseUrl,
+    log,
+    pageTokenSecret: config.PAGE_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
+  });
+} catch (error) {
+  // The database refused or could not be reached at start: one line naming the setting, no stack.
+  const { line, exitCode } = describeStartupFailure(error);
+  console.error(line);
+  await embedded?.close().catch(() => undefined);
+  process.exit(exitCode);
+}
 const where = `${config.GRPC_HOST}:${server.port}`;
 log.info({ event: 'listening', address: where, metricsPort: server.metricsPort }, `item service listening on ${where}`);
 console.error([

@@ -125,6 +125,17 @@ describe('the service process', () => {
     expect(result.stderr + result.stdout).not.toContain('hunter2');
   });
 
+  it('stops with one line naming the setting, and no stack, when the database refuses it or cannot be reached', async () => {
+    const missing = await run({ DATABASE_URL: 'postgresql://postgres:hunter2@127.0.0.1:5432/no_such_database_here' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual(['cannot start: the database in DATABASE_URL does not exist: create it or fix the name']);
+    const refused = await run({ DATABASE_URL: 'postgresql://postgres:hunter2@127.0.0.1:1/x' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^cannot start: the database in DATABASE_URL cannot be reached \(connect ECONNREFUSED/);
+    expect(missing.stderr + missing.stdout + refused.stderr + refused.stdout).not.toContain('hunter2');
+  });
+
   it('migrates, serves, and exits 0 on SIGTERM', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
     // The local server trusts the connection, so the password is never checked: it is here to be kept secret.
