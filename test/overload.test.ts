@@ -122,6 +122,8 @@ describe('overload is not an outage', () => {
     const misconfigured = t.logs.filter((l) => l.event === 'db_misconfigured' && l.pool === 'read');
     expect(misconfigured).toHaveLength(1);
     expect(misconfigured[0]?.hint).toMatch(/does not exist/);
+    // The health probe (every 100 ms here) reports the same refusal once, not once per probe.
+    expect(t.logs.filter((l) => l.event === 'db_misconfigured' && l.source === 'health-probe')).toHaveLength(1);
     expect(await metric(t, 'masterdata_db_pool_rebuilds_total')).toBe(0);
     expect(await metric(t, 'masterdata_db_retries_total')).toBe(0);
     expect(t.logs.some((l) => l.event === 'breaker' && l.state === 'open')).toBe(true);

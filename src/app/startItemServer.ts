@@ -61,15 +61,19 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
   logDatabaseEvents(db, log);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  let reportedHint: string | undefined;
   const monitor = new WritableHealthMonitor({
     connection: connectionConfig({ ...connection, applicationName: 'masterdata-health' }),
     timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     intervalMs: config.HEALTH_PROBE_INTERVAL_MS,
     onProbe: (result) => {
       if (config.DB_RESILIENCE) db.breaker.report(result.state !== 'unreachable');
-      if (result.state === 'unreachable' && result.failure.hint !== undefined) {
-        log.error({ event: 'db_misconfigured', source: 'health-probe', hint: result.failure.hint, message: result.message }, `database refuses this service: ${result.failure.hint}`);
+      // Once per refusal, not once per probe (every 250 ms while not serving).
+      const hint = result.state === 'unreachable' ? result.failure.hint : undefined;
+      if (result.state === 'unreachable' && hint !== undefined && hint !== reportedHint) {
+        log.error({ event: 'db_misconfigured', source: 'health-probe', hint, message: result.message }, `database refuses this service: ${hint}`);
       }
+      reportedHint = hint;
     },
     onChange: (serving) => {
       const status = serving ? 'SERVING' : 'NOT_SERVING';
