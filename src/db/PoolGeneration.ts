@@ -95,7 +95,7 @@ export class PoolGeneration {
     this.#idleSince.set(client, performance.now());
     this.#transactionStatus.set(client, 'I');
     connectionOf(client)?.on('readyForQuery', (message: { status: string }) => this.#transactionStatus.set(client, message.status));
-    streamOf(client)?.once('close', () => {
+    connectionOf(client)?.stream?.once('close', () => {
       this.sockets.delete(client);
       this.#checkedOut.delete(client);
       this.#running.delete(client);
@@ -152,15 +152,17 @@ export class PoolGeneration {
   }
 }
 
-function connectionOf(client: pg.Client): { on(event: 'readyForQuery', fn: (message: { status: string }) => void): void } | undefined {
-  return (client as unknown as { connection?: { on(event: 'readyForQuery', fn: (message: { status: string }) => void): void } }).connection;
+/** The parts of pg's internal Connection this layer uses: its protocol events and its socket. */
+interface PgConnection {
+  on(event: 'readyForQuery', fn: (message: { status: string }) => void): void;
+  readonly stream?: { destroy(): void; once(event: 'close', fn: () => void): void };
 }
 
-function streamOf(client: pg.Client): { destroy(): void; once(event: 'close', fn: () => void): void } | undefined {
-  return (client as unknown as { connection?: { stream?: { destroy(): void; once(event: 'close', fn: () => void): void } } }).connection?.stream;
+function connectionOf(client: pg.Client): PgConnection | undefined {
+  return (client as unknown as { connection?: PgConnection }).connection;
 }
 
 /** client.end() waits for the server's goodbye, which a frozen socket never sends. */
-export function destroySocket(client: pg.Client): void {
-  streamOf(client)?.destroy();
+function destroySocket(client: pg.Client): void {
+  connectionOf(client)?.stream?.destroy();
 }
