@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/db/seedDemoData.ts';
 import { PostgresCluster } from '../test/support/PostgresCluster.ts';
+import { sleep } from '../test/support/runLoad.ts';
 import { holdTableLock, withClient } from '../test/support/TestDatabase.ts';
 import { ConnectionSampler } from '../test/support/ConnectionSampler.ts';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
@@ -34,7 +35,6 @@ async function load(plan: LoadPlan): Promise<CallResult[]> {
   return JSON.parse(stdout) as CallResult[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const scenarios: Scenario[] = [
   {

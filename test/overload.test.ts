@@ -4,6 +4,7 @@ import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/db/seedDemoData.ts';
 import { RETRY_PUSHBACK_KEY } from '../src/grpc/toServiceError.ts';
 import { ConnectionSampler } from './support/ConnectionSampler.ts';
+import { metricTotal } from './support/metricTotal.ts';
 import { PostgresCluster } from './support/PostgresCluster.ts';
 import { runLoad, sleep, summarise } from './support/runLoad.ts';
 import { startTestServer, type TestServer } from './support/startTestServer.ts';
@@ -23,10 +24,7 @@ afterAll(async () => {
 
 const POOL_MAX = 4;
 const BASE = { DB_POOL_MAX: POOL_MAX, LOG_LEVEL: 'warn' as const };
-const metric = async (t: TestServer, name: string) => {
-  const text = await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
-};
+const metric = async (t: TestServer, name: string) => metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
 const codeOf = (p: Promise<unknown>) => p.then(() => Status.OK, (e: unknown) => (e as ServiceError).code);
 const item = { barcode: '', description: 'burst', shortDescription: 'BURST', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 };
 

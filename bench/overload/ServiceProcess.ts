@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
+import { metricTotal } from '../../test/support/metricTotal.ts';
 
 /** The item service in a process (and process group) of its own, as in production. */
 export class ServiceProcess implements AsyncDisposable {
@@ -42,10 +43,7 @@ export class ServiceProcess implements AsyncDisposable {
 
   /** Sum of a Prometheus counter over all its labels. */
   async counter(name: string): Promise<number> {
-    const text = await (await fetch(this.#metricsUrl)).text();
-    let sum = 0;
-    for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.split(' ').at(-1));
-    return sum;
+    return metricTotal(await (await fetch(this.#metricsUrl)).text(), name);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
