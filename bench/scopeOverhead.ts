@@ -21,6 +21,7 @@ import { createLogger } from '../src/log/createLogger.ts';
 import { ServiceMetrics } from '../src/metrics/ServiceMetrics.ts';
 import { TestDatabase } from '../test/support/TestDatabase.ts';
 import { fmt, percentiles, table } from './stats.ts';
+import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
@@ -32,7 +33,7 @@ const config = { ...loadConfig({ GRPC_PORT: '0', METRICS_PORT: 'off', LOG_LEVEL:
 const log = createLogger('silent');
 
 // With the wrapper: the service exactly as shipped.
-const scoped = await startItemServer({ config, databaseUrl: db.url, log, pageTokenSecret: 'bench-secret-0123456789' });
+const scoped = await startItemServer({ config, endpoint: DatabaseEndpoint.parse(db.url), log, pageTokenSecret: 'bench-secret-0123456789' });
 
 // Without it: the same handlers and the same logging interceptor, repositories on one plain
 // PrismaClient: no scope, no retry, no deadline timer. Only the wrapper differs.

@@ -13,6 +13,7 @@ import { ResilientPool } from '../src/db/ResilientPool.ts';
 import { freePort } from '../test/support/PostgresCluster.ts';
 import { TcpProxy } from '../test/support/TcpProxy.ts';
 import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 type Shape = { name?: string; message?: string; code?: string; kind?: string; severity?: string; meta?: unknown; cause?: Shape; originalError?: Shape };
 
@@ -119,7 +120,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
 }
 {
   await db.admin(`ALTER DATABASE "${db.name}" SET default_transaction_read_only = on`);
-  const pool = createPgPool({ connectionString: db.url, max: 1, connectTimeoutMs: 1000, queryTimeoutMs: 1000, statementTimeoutMs: 1000, idleTimeoutMs: 1000, requireWritable: true, resilient: true, applicationName: 'x' });
+  const pool = createPgPool({ endpoint: DatabaseEndpoint.parse(db.url), max: 1, connectTimeoutMs: 1000, queryTimeoutMs: 1000, statementTimeoutMs: 1000, idleTimeoutMs: 1000, requireWritable: true, resilient: true, applicationName: 'x' });
   await capture('write pool reaching a read-only server (onConnect check)', 'read_only', () => pool.query('SELECT 1'));
   await pool.end();
   await db.admin(`ALTER DATABASE "${db.name}" RESET default_transaction_read_only`);
@@ -184,7 +185,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   await new Promise((r) => setTimeout(r, 500));
   const url = new URL(db.url);
   url.port = String(port);
-  const pool = createPgPool({ connectionString: url.toString(), max: 1, connectTimeoutMs: 1000, queryTimeoutMs: 1000, statementTimeoutMs: 1000, idleTimeoutMs: 1000, requireWritable: false, resilient: true, applicationName: 'masterdata-capture' });
+  const pool = createPgPool({ endpoint: DatabaseEndpoint.parse(url.toString()), max: 1, connectTimeoutMs: 1000, queryTimeoutMs: 1000, statementTimeoutMs: 1000, idleTimeoutMs: 1000, requireWritable: false, resilient: true, applicationName: 'masterdata-capture' });
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   await capture('prisma through a stock PgBouncer: startup parameter refused (08P01)', 'misconfigured', () => prisma.item.count());

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describeStartupFailure } from './app/describeStartupFailure.ts';
 import { startItemServer } from './app/startItemServer.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
-import { redactUrl } from './config/redactUrl.ts';
+import { DatabaseEndpoint } from './config/DatabaseEndpoint.ts';
 import { migrateDatabase } from './db/migrate/migrateDatabase.ts';
 import { seedDemoData } from './db/seedDemoData.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/startEmbeddedDatabase.ts';
@@ -23,23 +23,23 @@ const log = createLogger(config.LOG_LEVEL);
 let embedded: EmbeddedDatabase | undefined;
 let server: Awaited<ReturnType<typeof startItemServer>>;
 try {
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
+  let endpoint = config.DATABASE_URL;
+  if (!endpoint) {
     embedded = await startEmbeddedDatabase();
-    databaseUrl = embedded.url;
+    endpoint = DatabaseEndpoint.parse(embedded.url);
     log.info({ event: 'embedded_database' }, 'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops');
   }
-  const migrated = await migrateDatabase(databaseUrl);
-  log.info({ event: 'migrate', applied: migrated.applied, database: redactUrl(databaseUrl) }, `migrations: ${migrated.applied.length} applied`);
+  const migrated = await migrateDatabase(endpoint);
+  log.info({ event: 'migrate', applied: migrated.applied, database: String(endpoint) }, `migrations: ${migrated.applied.length} applied`);
   if (config.SEED_DEMO_DATA ?? embedded !== undefined) {
-    const seeded = await seedDemoData(databaseUrl);
+    const seeded = await seedDemoData(endpoint);
     log.info({ event: 'seed', ...seeded }, 'demo data seeded (tenant "demo", stores S001 and S002)');
   }
 
   if (!config.PAGE_TOKEN_SECRET) log.warn({ event: 'config' }, 'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance');
   server = await startItemServer({
     config: embedded ? { ...config, DB_POOL_MAX: Math.min(config.DB_POOL_MAX, 4) } : config,
-    databaseUrl,
+    endpoint,
     log,
     pageTokenSecret: config.PAGE_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
   });

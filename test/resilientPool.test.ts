@@ -6,13 +6,14 @@ import { ResilientPool } from '../src/db/ResilientPool.ts';
 import { databaseSettings } from './support/databaseSettings.ts';
 import { sleep } from './support/runLoad.ts';
 import { TestDatabase } from './support/TestDatabase.ts';
+import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await TestDatabase.create(); });
 afterAll(async () => { await db[Symbol.asyncDispose](); });
 
 const settings = (over: Partial<Parameters<typeof createPgPool>[0]> = {}) => ({
-  connectionString: db.url, max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, statementTimeoutMs: 2_000, idleTimeoutMs: 10_000,
+  endpoint: DatabaseEndpoint.parse(db.url), max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, statementTimeoutMs: 2_000, idleTimeoutMs: 10_000,
   requireWritable: false, resilient: true, applicationName: 'masterdata-pooltest', ...over,
 });
 const pool = (minRebuildIntervalMs = 0, over: Partial<Parameters<typeof createPgPool>[0]> = {}) =>
@@ -46,7 +47,7 @@ describe('ResilientPool', () => {
   });
 
   it('does not replace a generation that holds no connection (every connect failed)', async () => {
-    const p = new ResilientPool({ createInner: () => createPgPool(settings({ connectionString: 'postgresql://postgres@127.0.0.1:1/x' })), minRebuildIntervalMs: 0 });
+    const p = new ResilientPool({ createInner: () => createPgPool(settings({ endpoint: DatabaseEndpoint.parse('postgresql://postgres@127.0.0.1:1/x') })), minRebuildIntervalMs: 0 });
     await expect(p.query('SELECT 1')).rejects.toThrow();
     expect(p.replace(1, 'connection_lost')).toBe(false);
     await p.end();

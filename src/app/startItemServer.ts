@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Config } from '../config/config.ts';
-import { connectionConfig } from '../db/createPgPool.ts';
+import { readEndpoint, type Config } from '../config/config.ts';
+import type { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
+import { hostTargets } from '../db/createPgPool.ts';
 import { Database } from '../db/Database.ts';
 import { WritableHealthMonitor } from '../db/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
@@ -21,7 +22,8 @@ import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsS
 
 export interface ItemServerOptions {
   readonly config: Config;
-  readonly databaseUrl: string;
+  /** DATABASE_URL as config.ts parsed it (or the embedded database's), passed on unchanged. */
+  readonly endpoint: DatabaseEndpoint;
   readonly log: Logger;
   readonly pageTokenSecret: string;
 }
@@ -38,10 +40,11 @@ export interface RunningItemServer {
 
 const SERVICE_NAME = 'masterdata.v1.ItemService';
 
-export async function startItemServer({ config, databaseUrl, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
+export async function startItemServer({ config, endpoint, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
   const metrics = new ServiceMetrics();
+  const reads = readEndpoint(config);
   const connection = {
-    connectionString: databaseUrl,
+    endpoint,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
@@ -56,6 +59,9 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
     admissionQueueMax: config.DB_ADMISSION_QUEUE_MAX,
     cancelGraceMs: config.DB_CANCEL_GRACE_MS,
     breaker: { openAfterMs: config.DB_BREAKER_OPEN_AFTER_MS, halfOpenAfterMs: config.DB_BREAKER_HALF_OPEN_MS },
+    ...(reads ? { readEndpoint: reads } : {}),
+    maxReplicaLagMs: config.DB_MAX_REPLICA_LAG_MS,
+    replicaProbeIntervalMs: config.DB_REPLICA_CHECK_INTERVAL_MS,
   });
   metrics.observe(db);
   logDatabaseEvents(db, log);
@@ -63,7 +69,7 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   let reportedHint: string | undefined;
   const monitor = new WritableHealthMonitor({
-    connection: connectionConfig({ ...connection, applicationName: 'masterdata-health' }),
+    targets: hostTargets({ ...connection, applicationName: 'masterdata-health' }),
     timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     intervalMs: config.HEALTH_PROBE_INTERVAL_MS,
     onProbe: (result) => {
@@ -126,7 +132,7 @@ export async function startItemServer({ config, databaseUrl, log, pageTokenSecre
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
   });
-  await monitor.start();
+  await Promise.all([monitor.start(), db.start()]);
   let metricsServer: MetricsServer | undefined;
   if (config.METRICS_PORT !== 'off') metricsServer = await startMetricsServer(metrics.registry, config.GRPC_HOST, config.METRICS_PORT);
 

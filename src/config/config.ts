@@ -1,11 +1,25 @@
 import { z } from 'zod';
+import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
 
+/** A libpq URL, single- or multi-host, parsed once into the endpoint every part of the service is given. */
+const endpoint = () => z.string().transform((url, ctx) => {
+  try {
+    return DatabaseEndpoint.parse(url);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'cannot be parsed' });
+    return z.NEVER;
+  }
+});
+
 // Every variable the service reads, with its default. Documented in README's configuration table.
 const schema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional(),
+  DATABASE_URL: endpoint().optional(),
+  DATABASE_READ_URL: endpoint().optional(),
+  DB_MAX_REPLICA_LAG_MS: int(0, 3_600_000).default(2_000),
+  DB_REPLICA_CHECK_INTERVAL_MS: int(50, 600_000).default(1_000),
   GRPC_HOST: z.string().min(1).default('127.0.0.1'),
   GRPC_PORT: int(0, 65535).default(50051),
   METRICS_PORT: z.union([z.literal('off'), int(0, 65535)]).default(9464),
@@ -42,6 +56,18 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+const SECRET_KEYS = new Set(['DATABASE_URL', 'DATABASE_READ_URL', 'PAGE_TOKEN_SECRET']);
+const WRITER_NEVER = new Set(['standby', 'read-only']);
+
+/**
+ * Where plain reads go: DATABASE_READ_URL's hosts; else DATABASE_URL's when it asks for
+ * standbys (`prefer-standby`); else nowhere but the writer (undefined), as with one host.
+ */
+export function readEndpoint(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_READ_URL'>): DatabaseEndpoint | undefined {
+  if (config.DATABASE_READ_URL) return config.DATABASE_READ_URL;
+  return config.DATABASE_URL?.targetSessionAttrs === 'prefer-standby' ? config.DATABASE_URL : undefined;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -51,12 +77,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
     message: 'set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither', path: ['GRPC_TLS_KEY_FILE'],
+  }).refine((c) => !WRITER_NEVER.has(c.DATABASE_URL?.targetSessionAttrs ?? 'any'), {
+    message: 'target_session_attrs=standby or read-only can never serve writes: list the standbys in DATABASE_READ_URL', path: ['DATABASE_URL'],
   }).safeParse(present);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const key = issue.path.join('.');
     // Never echo DATABASE_URL or secrets: they carry passwords.
-    const shown = key === 'DATABASE_URL' || key === 'PAGE_TOKEN_SECRET' ? '' : ` (got ${JSON.stringify(present[key])})`;
+    const shown = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(present[key])})`;
     return `${key}: ${issue.message}${shown}`;
   });
   // One line, so it stays whole in any log collector.

@@ -5,7 +5,7 @@ import { awaitReachable } from './awaitReachable.ts';
 import { classifyDbError } from './classifyDbError.ts';
 import { CircuitOpenError, DatabaseBreaker, type BreakerSettings } from './DatabaseBreaker.ts';
 import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
-import { createSide, type DatabaseSide, type SideSettings } from './DatabaseSide.ts';
+import { DatabaseSide, type Route, type SideSettings } from './DatabaseSide.ts';
 import { DbFailure, type FailurePhase } from './DbFailure.ts';
 import { DbScope, type AccessMode } from './DbScope.ts';
 import type { ResilientPool } from './ResilientPool.ts';
@@ -50,8 +50,8 @@ export class Database {
   constructor(settings: DatabaseSettings) {
     this.#settings = settings;
     const queryTimeout = () => this.#queryTimeout();
-    this.#read = createSide('read', settings, this.events, queryTimeout);
-    this.#write = createSide('write', settings, this.events, queryTimeout);
+    this.#read = new DatabaseSide('read', settings, this.events, queryTimeout);
+    this.#write = new DatabaseSide('write', settings, this.events, queryTimeout);
     this.breaker = new DatabaseBreaker(settings.breaker);
     this.breaker.events.on('open', (e) => this.events.emit('breaker', { state: 'open', by: e.by }));
     this.breaker.events.on('close', () => this.events.emit('breaker', { state: 'closed' }));
@@ -65,8 +65,19 @@ export class Database {
     return this.pool(role).generation;
   }
 
+  /** The pool that follows the writer on this side. */
   pool(role: PoolRole): ResilientPool {
-    return (role === 'read' ? this.#read : this.#write).pool;
+    return (role === 'read' ? this.#read : this.#write).writer.pool;
+  }
+
+  /** The read hosts' latest status (empty without DATABASE_READ_URL). */
+  get replicas(): DatabaseSide['replicas'] {
+    return this.#read.replicas;
+  }
+
+  /** Measures the read hosts once before the first call, then keeps measuring. */
+  async start(): Promise<void> {
+    await this.#read.start();
   }
 
   /** Runs `work` in a call scope: reads on the read pool without a transaction, writes in an interactive transaction. */
@@ -93,10 +104,7 @@ export class Database {
 
   /** Closes both sides; bounded, so a connection that hangs (black hole, no timeouts) cannot hold shutdown. */
   async close(): Promise<void> {
-    await Promise.allSettled([this.#read, this.#write].map(async (side) => {
-      await Promise.race([side.prisma.$disconnect(), new Promise((r) => setTimeout(r, 2_000).unref())]);
-      await side.pool.end();
-    }));
+    await Promise.allSettled([this.#read.close(), this.#write.close()]);
   }
 
   /** The one retry (p-retry): only for failures the table calls retryable, only while the deadline holds it. */
@@ -128,15 +136,19 @@ export class Database {
   }
 
   async #attempt<T>(side: DatabaseSide, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number, options: RunOptions): Promise<T> {
-    const generation = side.pool.generation;
+    // Chosen per attempt: a retry goes elsewhere when the first attempt's standby was excluded.
+    const route = side.route(mode === 'read');
+    const { pool, prisma } = route.member;
+    const generation = pool.generation;
     // The one retry is worth more once the server answers again: wait for it, as long as the retry still fits.
-    if (attempt > 0) await awaitReachable(side.pool, budget.deadline - this.#settings.retryMinRemainingMs, budget.signal);
+    if (attempt > 0) await awaitReachable(pool, budget.deadline - this.#settings.retryMinRemainingMs, budget.signal);
+    if (route.host !== undefined) this.events.emit('routed', { pool: side.role, host: route.host, replica: route.replica });
     const state = { mode, generation, attempt, signal: budget.signal, deadline: budget.deadline };
     if (mode === 'read') {
       try {
-        return await this.scope.run({ ...state, db: side.prisma }, work);
+        return await this.scope.run({ ...state, db: prisma }, work);
       } catch (error) {
-        throw this.#failure(side, error, generation, attempt, 'work', budget);
+        throw this.#failure(side, route, error, generation, attempt, 'work', budget);
       }
     }
     // Mutated inside the transaction callback; an object so the catch block sees the update.
@@ -146,7 +158,7 @@ export class Database {
     try {
       // The scope wraps $transaction itself, so BEGIN and COMMIT (sent by Prisma outside the
       // callback) get the deadline-derived query timeout too.
-      return await this.scope.run({ ...state, db: side.prisma }, () => side.prisma.$transaction(async (tx) => {
+      return await this.scope.run({ ...state, db: prisma }, () => prisma.$transaction(async (tx) => {
         if (mode === 'write' && resilient && !options.idempotent) {
           progress.origin = (await tx.$queryRawUnsafe<TransactionOrigin[]>(TRANSACTION_ORIGIN_SQL))[0];
         }
@@ -165,7 +177,7 @@ export class Database {
       }));
     } catch (error) {
       const { phase, origin, result } = progress;
-      const failure = this.#failure(side, error, generation, attempt, phase, budget);
+      const failure = this.#failure(side, route, error, generation, attempt, phase, budget);
       if (!(failure instanceof DbFailure) || phase !== 'commit') throw failure;
       const { classification } = failure;
       // A read-only transaction lost at COMMIT wrote nothing: as safe to run again as any read.
@@ -176,7 +188,7 @@ export class Database {
         const retryable = this.#canRetry(budget);
         throw new DbFailure(classification, { phase, retryable, commitOutcomeUnknown: !retryable, cause: error });
       }
-      const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(side.pool, origin, budget.deadline);
+      const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(pool, origin, budget.deadline);
       this.events.emit('commitOutcome', { outcome });
       if (outcome === 'committed' && result) return result.value;
       if (outcome === 'aborted') throw new DbFailure(classification, { phase, retryable: this.#canRetry(budget), cause: error });
@@ -184,7 +196,7 @@ export class Database {
     }
   }
 
-  #failure(side: DatabaseSide, error: unknown, generation: number, attempt: number, phase: FailurePhase, budget: CallBudget): unknown {
+  #failure(side: DatabaseSide, route: Route, error: unknown, generation: number, attempt: number, phase: FailurePhase, budget: CallBudget): unknown {
     const classification = classifyDbError(error);
     if (!classification.reported) return error; // application errors pass through untouched
     const message = error instanceof Error ? error.message.slice(0, 300) : String(error);
@@ -194,7 +206,8 @@ export class Database {
       this.#misconfiguredReported.add(key);
       this.events.emit('misconfigured', { pool: side.role, generation, hint: classification.hint, message });
     }
-    if (classification.rebuild && this.#settings.resilient) side.pool.replace(generation, classification.kind);
+    if (classification.rebuild && this.#settings.resilient) route.member.pool.replace(generation, classification.kind);
+    side.reportFailure(route, classification);
     const retryable = classification.retry && phase === 'work' && this.#canRetry(budget);
     return new DbFailure(classification, { phase, retryable, deadlineBound: this.#deadlineBound(classification.timeLimited, budget), cause: error });
   }

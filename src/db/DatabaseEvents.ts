@@ -2,6 +2,7 @@ import type { AdmissionRejection } from './AdmissionGate.ts';
 import type { DbErrorKind } from './classifyDbError.ts';
 import type { CommitOutcome } from './resolveCommitOutcome.ts';
 import type { FailurePhase } from './DbFailure.ts';
+import type { HostStatus } from './ReplicaSet.ts';
 import type { RebuildEvent } from './ResilientPool.ts';
 
 export type PoolRole = 'read' | 'write';
@@ -21,4 +22,12 @@ export interface DatabaseEvents {
   admitted: [{ pool: PoolRole; waitedMs: number; queued: number }];
   admissionRejected: [{ pool: PoolRole; reason: AdmissionRejection; queued: number }];
   breaker: [{ state: 'open' | 'closed'; by?: 'calls' | 'health-monitor' }];
+  /** A pool generation found the writer among several hosts and connects there. */
+  writerFound: [{ pool: PoolRole; generation: number; host: string }];
+  /** Every measurement of a read host (role, lag). */
+  replicaProbed: [HostStatus];
+  /** A read host began (exclusion undefined) or stopped serving plain reads. */
+  replicaChanged: [HostStatus];
+  /** One attempt of a call ran on this host. */
+  routed: [{ pool: PoolRole; host: string; replica: boolean }];
 }

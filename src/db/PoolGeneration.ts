@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { HostTarget } from './probeHost.ts';
 import { sendCancelRequest } from './sendCancelRequest.ts';
 
 /** A statement timed out and was cancelled; the connection answered afterwards, so it is alive and kept. */
@@ -21,6 +22,9 @@ export interface GenerationOptions {
   readonly onClientError: (error: Error) => void;
   /** A socket of this generation closed (the connection ceiling has room again). */
   readonly onSocketClosed: () => void;
+  /** Picks the host this generation connects to, before its first connection (the writer, found now). */
+  readonly locate?: () => Promise<HostTarget>;
+  readonly onLocated?: (target: HostTarget) => void;
 }
 
 type QueryFn = (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
@@ -41,6 +45,8 @@ export class PoolGeneration {
   /** The server's last word on each connection's transaction state: 'I' idle, 'T' in one, 'E' failed. */
   readonly #transactionStatus = new Map<pg.Client, string>();
   readonly #options: GenerationOptions;
+  #target: HostTarget | undefined;
+  #locating: Promise<void> | undefined;
 
   constructor(number: number, inner: pg.Pool, options: GenerationOptions) {
     this.number = number;
@@ -53,6 +59,7 @@ export class PoolGeneration {
 
   /** Checks a client out and keeps count of it until it is released. */
   async checkout(): Promise<pg.PoolClient> {
+    if (this.#options.locate && this.#target === undefined) await this.#locate(this.#options.locate);
     const client = await this.inner.connect();
     this.#checkedOut.set(client, performance.now());
     this.#idleSince.delete(client);
@@ -67,6 +74,27 @@ export class PoolGeneration {
       release(err ?? (inTransaction ? new Error('connection released inside a transaction: dropped') : undefined));
     };
     return client;
+  }
+
+  /** The host this generation connects to, once located (undefined for a fixed single host). */
+  get target(): HostTarget | undefined {
+    return this.#target;
+  }
+
+  /**
+   * Once per generation, before its first connection; concurrent callers share one search, and a
+   * failed search (no writer yet) is tried again by the next checkout.
+   */
+  async #locate(locate: () => Promise<HostTarget>): Promise<void> {
+    this.#locating ??= locate().then((target) => {
+      this.#target = target;
+      // pg-pool builds each new client from its options; every host's settings differ only in the URL.
+      this.inner.options.connectionString = target.config.connectionString;
+      this.#options.onLocated?.(target);
+    }).finally(() => {
+      this.#locating = undefined;
+    });
+    await this.#locating;
   }
 
   /**

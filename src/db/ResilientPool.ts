@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { classifyDbError } from './classifyDbError.ts';
 import { PoolGeneration, StatementCancelledError } from './PoolGeneration.ts';
+import type { HostTarget } from './probeHost.ts';
 
 export interface ResilientPoolOptions {
   /** Creates the inner pool of each generation (the options are fixed; the sockets are not). */
@@ -18,6 +19,8 @@ export interface ResilientPoolOptions {
   readonly cancelGraceMs?: number;
   /** Read timeout for the query about to be sent (from the call's deadline); undefined keeps the client's. */
   readonly queryTimeout?: () => number | undefined;
+  /** Finds the host each new generation connects to (the writer among several hosts); none: the URL's one host. */
+  readonly locate?: () => Promise<HostTarget>;
 }
 
 export interface RebuildEvent {
@@ -30,6 +33,7 @@ export interface ResilientPoolEvents {
   rebuild: [RebuildEvent];
   rebuildSkipped: [{ generation: number; failedGeneration: number; why: 'already-replaced' | 'rate-limited' | 'no-connections' }];
   clientError: [{ generation: number; error: Error }];
+  located: [{ generation: number; host: string }];
 }
 
 type QueryFn = (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
@@ -66,6 +70,11 @@ export class ResilientPool extends pg.Pool {
 
   get generation(): number {
     return this.#current.number;
+  }
+
+  /** The host the current generation connects to, once located. */
+  get host(): string | undefined {
+    return this.#current.target?.label;
   }
 
   /** Sockets open to the server across the current and every retiring generation. */
@@ -166,6 +175,8 @@ export class ResilientPool extends pg.Pool {
       cancelGraceMs: this.#options.cancelGraceMs ?? 250,
       onClientError: (error) => this.events.emit('clientError', { generation: number, error }),
       onSocketClosed: () => this.#applyCeiling(),
+      ...(this.#options.locate ? { locate: this.#options.locate } : {}),
+      onLocated: (target) => this.events.emit('located', { generation: number, host: target.label }),
     });
   }
 

@@ -1,15 +1,16 @@
-import pg from 'pg';
 import { classifyDbError, type DbErrorClass } from './classifyDbError.ts';
+import { findWriter, NoWritableHostError } from './findWriter.ts';
+import type { HostTarget } from './probeHost.ts';
 
 /** What one probe found: a writable server, a read-only one, or none at all (and why). */
 export type ProbeResult =
-  | { readonly state: 'writable' }
+  | { readonly state: 'writable'; readonly host: string }
   | { readonly state: 'read-only' }
   | { readonly state: 'unreachable'; readonly failure: DbErrorClass; readonly message: string };
 
 export interface WritableHealthMonitorOptions {
-  /** Exactly how the pools connect (see connectionConfig), so the verdict holds for them. */
-  readonly connection: pg.ClientConfig;
+  /** Every host, exactly as the pools connect (see connectionConfig), so the verdict holds for them. */
+  readonly targets: readonly HostTarget[];
   /** Client-side bound on the probe's connect and query (it changes nothing the server sees). */
   readonly timeoutMs: number;
   readonly intervalMs: number;
@@ -19,8 +20,9 @@ export interface WritableHealthMonitorOptions {
 }
 
 /**
- * Knows whether a writable database is reachable. Probes on a fresh connection (never a
- * pooled one, which may be stale), on a timer and at once when the data path reports trouble.
+ * Knows whether a writable database is reachable: any host of the endpoint that is the writer.
+ * Probes on fresh connections (never a pooled one, which may be stale), on a timer and at once
+ * when the data path reports trouble.
  */
 export class WritableHealthMonitor {
   readonly #options: WritableHealthMonitorOptions;
@@ -73,22 +75,12 @@ export class WritableHealthMonitor {
   }
 
   async #probe(): Promise<ProbeResult> {
-    const client = new pg.Client({
-      ...this.#options.connection,
-      connectionTimeoutMillis: this.#options.timeoutMs,
-      query_timeout: this.#options.timeoutMs,
-    });
-    client.on('error', () => undefined);
     try {
-      await client.connect();
-      const { rows } = await client.query<{ ro: boolean }>(
-        "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS ro",
-      );
-      return rows[0]?.ro === false ? { state: 'writable' } : { state: 'read-only' };
+      const writer = await findWriter(this.#options.targets, this.#options.timeoutMs);
+      return { state: 'writable', host: writer.label };
     } catch (error) {
+      if (error instanceof NoWritableHostError) return { state: 'read-only' };
       return { state: 'unreachable', failure: classifyDbError(error), message: error instanceof Error ? error.message.slice(0, 300) : String(error) };
-    } finally {
-      void client.end().catch(() => undefined);
     }
   }
 }

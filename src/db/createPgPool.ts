@@ -1,7 +1,12 @@
 import pg from 'pg';
+import { hostLabel, type DatabaseEndpoint, type DatabaseHost } from '../config/DatabaseEndpoint.ts';
+import type { HostTarget } from './probeHost.ts';
 
 export interface PgPoolSettings {
-  readonly connectionString: string;
+  /** Every host of the database; a pool connects to one of them (see `host`). */
+  readonly endpoint: DatabaseEndpoint;
+  /** The host this pool connects to; the endpoint's first until a generation locates the writer. */
+  readonly host?: DatabaseHost;
   readonly max: number;
   readonly connectTimeoutMs: number;
   readonly queryTimeoutMs: number;
@@ -23,13 +28,14 @@ export class ReadOnlyServerError extends Error {
  * How every connection of the service starts: the pools' and the health probe's alike, so the
  * probe can never reach a server the pools cannot (a pooler refusing a startup parameter, say).
  */
-export function connectionConfig(settings: Omit<PgPoolSettings, 'max' | 'requireWritable' | 'idleTimeoutMs'>): pg.ClientConfig {
+export function connectionConfig(settings: ConnectionSettings): pg.ClientConfig {
+  const connectionString = settings.endpoint.urlFor(settings.host ?? settings.endpoint.hosts[0] ?? { host: '', port: 5432 });
   if (!settings.resilient) {
     // What a service gets from the defaults: no timeouts, nothing checked.
-    return { connectionString: settings.connectionString, application_name: settings.applicationName };
+    return { connectionString, application_name: settings.applicationName };
   }
   return {
-    connectionString: settings.connectionString,
+    connectionString,
     application_name: settings.applicationName,
     connectionTimeoutMillis: settings.connectTimeoutMs,
     // Client-side: a black-holed socket fails instead of hanging forever.
@@ -40,6 +46,13 @@ export function connectionConfig(settings: Omit<PgPoolSettings, 'max' | 'require
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
   };
+}
+
+type ConnectionSettings = Omit<PgPoolSettings, 'max' | 'requireWritable' | 'idleTimeoutMs'>;
+
+/** Each host of the endpoint with the settings to reach it: for finding the writer and measuring standbys. */
+export function hostTargets(settings: Omit<ConnectionSettings, 'host'>): HostTarget[] {
+  return settings.endpoint.hosts.map((host) => ({ host, label: hostLabel(host), config: connectionConfig({ ...settings, host }) }));
 }
 
 export function createPgPool(settings: PgPoolSettings): pg.Pool {

@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
+import { writerUrl } from './findWriter.ts';
 
 export const DEMO_TENANT = 'demo';
 
@@ -29,8 +31,9 @@ const ITEMS: DemoItem[] = [
 ];
 
 /** Demo stores and items for the embedded database; idempotent, so a restart keeps what is there. */
-export async function seedDemoData(url: string): Promise<{ stores: number; items: number }> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
+export async function seedDemoData(database: DatabaseEndpoint | string): Promise<{ stores: number; items: number }> {
+  const endpoint = typeof database === 'string' ? DatabaseEndpoint.parse(database) : database;
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: await writerUrl(endpoint), max: 1 }) });
   try {
     const stores = [
       { tenantId: DEMO_TENANT, storeCode: 'S001', name: 'Demo High Street', currency: 'EUR' },

@@ -6,6 +6,7 @@ import { ItemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/createLogger.ts';
+import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
 
 export interface TestServer extends AsyncDisposable {
   readonly server: RunningItemServer;
@@ -17,7 +18,7 @@ export interface TestServer extends AsyncDisposable {
 }
 
 /** The real item server on 127.0.0.1 port 0, with a real gRPC client; everything closed on dispose. */
-export async function startTestServer(databaseUrl: string, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(database: string | DatabaseEndpoint, overrides: Partial<Config> = {}): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -26,7 +27,7 @@ export async function startTestServer(databaseUrl: string, overrides: Partial<Co
     },
   });
   const config: Config = { ...loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug' }), ...overrides };
-  const server = await startItemServer({ config, databaseUrl, log: createLogger(config.LOG_LEVEL, sink), pageTokenSecret: 'test-secret-0123456789' });
+  const server = await startItemServer({ config, endpoint: typeof database === 'string' ? DatabaseEndpoint.parse(database) : database, log: createLogger(config.LOG_LEVEL, sink), pageTokenSecret: 'test-secret-0123456789' });
   const address = `127.0.0.1:${server.port}`;
   const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
   const api = new ItemServiceApi(itemServiceClient(pool, address, credentials.createInsecure()));

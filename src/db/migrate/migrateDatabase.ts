@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { DatabaseEndpoint } from '../../config/DatabaseEndpoint.ts';
+import { writerUrl } from '../findWriter.ts';
 import { readMigrationDirectory } from './migrationDirectory.ts';
 import { migrateDeploy, type MigrateResult } from './migrateDeploy.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 
-/** Applies the project's pending migrations to `url`, like `prisma migrate deploy`. */
-export async function migrateDatabase(url: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
-  const client = new pg.Client({ connectionString: url });
+/** Applies the project's pending migrations to the writer, like `prisma migrate deploy`. */
+export async function migrateDatabase(database: DatabaseEndpoint | string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
+  const endpoint = typeof database === 'string' ? DatabaseEndpoint.parse(database) : database;
+  const client = new pg.Client({ connectionString: await writerUrl(endpoint) });
   client.on('error', () => undefined);
   await client.connect();
   try {

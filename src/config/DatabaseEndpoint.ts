@@ -1,0 +1,145 @@
+/** libpq's `target_session_attrs` values (PostgreSQL 14+). */
+export const TARGET_SESSION_ATTRS = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'] as const;
+export type TargetSessionAttrs = (typeof TARGET_SESSION_ATTRS)[number];
+
+export interface DatabaseHost {
+  /** As written in the URL, without brackets: `db1.example`, `10.0.0.5`, `::1`. */
+  readonly host: string;
+  readonly port: number;
+}
+
+export class DatabaseUrlError extends Error {
+  override readonly name = 'DatabaseUrlError';
+}
+
+const SCHEME = /^(postgres(?:ql)?):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/;
+const DEFAULT_PORT = 5432;
+
+/**
+ * A database as libpq's multi-host URL names it: `postgresql://user:pw@h1:5432,[::1]:5433/db?target_session_attrs=read-write`.
+ * Parsed once at start and passed unchanged to the pools, the health monitor and the migrator.
+ * The password lives in a private field: logging the object, or JSON.stringify, shows the
+ * redacted form only.
+ */
+export class DatabaseEndpoint {
+  readonly hosts: readonly DatabaseHost[];
+  readonly targetSessionAttrs: TargetSessionAttrs;
+  /** Was `target_session_attrs` written in the URL (else libpq's default, `any`)? */
+  readonly targetSessionAttrsGiven: boolean;
+  readonly #scheme: string;
+  readonly #userinfo: string;
+  readonly #path: string;
+  readonly #query: string;
+
+  private constructor(scheme: string, userinfo: string, hosts: DatabaseHost[], path: string, params: URLSearchParams, tsa: string | null) {
+    this.#scheme = scheme;
+    this.#userinfo = userinfo;
+    this.hosts = hosts;
+    this.#path = path;
+    params.delete('target_session_attrs');
+    const query = params.toString();
+    this.#query = query === '' ? '' : `?${query}`;
+    this.targetSessionAttrsGiven = tsa !== null;
+    this.targetSessionAttrs = (tsa ?? 'any') as TargetSessionAttrs;
+  }
+
+  /** Parses a URL; a bad one throws a DatabaseUrlError that names the problem and never echoes the password. */
+  static parse(url: string): DatabaseEndpoint {
+    const m = SCHEME.exec(url.trim());
+    if (!m) throw new DatabaseUrlError('must look like postgresql://user:password@host1:5432,host2:5432/database');
+    const [, scheme = 'postgresql', authority = '', path = '', query = ''] = m;
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : '';
+    const hostList = at >= 0 ? authority.slice(at + 1) : authority;
+    const hosts = hostList === '' ? [{ host: '', port: DEFAULT_PORT }] : splitHosts(hostList).map(parseHost);
+    const params = new URLSearchParams(query.slice(1));
+    const tsa = params.get('target_session_attrs');
+    if (tsa !== null && !(TARGET_SESSION_ATTRS as readonly string[]).includes(tsa)) {
+      throw new DatabaseUrlError(`target_session_attrs must be one of ${TARGET_SESSION_ATTRS.join(', ')}`);
+    }
+    if (params.has('host') && hosts.length > 1) throw new DatabaseUrlError('list the hosts in the URL or in ?host=, not both');
+    return new DatabaseEndpoint(scheme, userinfo, hosts, path, params, tsa);
+  }
+
+  get multiHost(): boolean {
+    return this.hosts.length > 1;
+  }
+
+  /** A single-host URL for `host` (what pg connects with); carries the password: never log it. */
+  urlFor(host: DatabaseHost): string {
+    const user = this.#userinfo === '' ? '' : `${this.#userinfo}@`;
+    const name = host.host.includes(':') ? `[${host.host}]` : host.host;
+    const address = name === '' ? '' : `${name}:${host.port}`;
+    return `${this.#scheme}://${user}${address}${this.#path}${this.#query}`;
+  }
+
+  /** The first host's URL: for a single-host endpoint, the endpoint itself. */
+  get primaryUrl(): string {
+    return this.urlFor(this.hosts[0] ?? { host: '', port: DEFAULT_PORT });
+  }
+
+  /** Safe to log: user, hosts, database and target_session_attrs; no password, no other parameters (they may name keys). */
+  toString(): string {
+    const colon = this.#userinfo.indexOf(':');
+    const user = this.#userinfo === '' ? '' : `${colon >= 0 ? this.#userinfo.slice(0, colon) : this.#userinfo}@`;
+    const hosts = this.hosts.map((h) => hostLabel(h)).join(',');
+    const tsa = this.targetSessionAttrsGiven ? `?target_session_attrs=${this.targetSessionAttrs}` : '';
+    return `${this.#scheme}://${user}${hosts}${this.#path}${tsa}`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `DatabaseEndpoint(${this.toString()})`;
+  }
+}
+
+/** `host:port`, with IPv6 in brackets: how logs and metric labels name a host. */
+export function hostLabel(h: DatabaseHost): string {
+  return `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
+}
+
+/** Commas separate hosts, except inside an IPv6 literal's brackets. */
+function splitHosts(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i += 1) {
+    const c = list[i];
+    if (c === '[') depth += 1;
+    else if (c === ']') depth -= 1;
+    else if (c === ',' && depth === 0) {
+      out.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(list.slice(start));
+  return out;
+}
+
+function parseHost(text: string, index: number): DatabaseHost {
+  const where = `host ${index + 1}`;
+  if (text === '') throw new DatabaseUrlError(`${where} is empty (two commas in a row, or a trailing comma)`);
+  let host: string;
+  let portText: string | undefined;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) throw new DatabaseUrlError(`${where}: an IPv6 address needs a closing ]`);
+    host = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) throw new DatabaseUrlError(`${where}: expected :port after ]`);
+    portText = rest === '' ? undefined : rest.slice(1);
+  } else {
+    const parts = text.split(':');
+    if (parts.length > 2) throw new DatabaseUrlError(`${where}: write an IPv6 address in brackets, as [::1]:5432`);
+    host = parts[0] ?? '';
+    portText = parts[1];
+  }
+  if (host === '') throw new DatabaseUrlError(`${where} has a port but no name`);
+  if (portText === undefined || portText === '') return { host, port: DEFAULT_PORT };
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) throw new DatabaseUrlError(`${where}: the port is not a number from 1 to 65535 (a password with / ? # or @ must be percent-encoded)`);
+  return { host, port };
+}

@@ -1,0 +1,145 @@
+import { EventEmitter } from 'node:events';
+import type { HostReport, HostTarget } from './probeHost.ts';
+
+export interface ReplicaSetOptions {
+  /** A standby further behind than this serves no reads until it catches up. */
+  readonly maxLagMs: number;
+  readonly intervalMs: number;
+  /** The writer serves plain reads too (target_session_attrs=any). */
+  readonly includeWriter?: boolean;
+  readonly probe: (target: HostTarget) => Promise<HostReport>;
+}
+
+/** Why a host serves no reads right now. */
+export type Exclusion = 'writer' | 'unreachable' | 'lagging' | 'failed-call';
+
+export interface HostStatus {
+  readonly host: string;
+  readonly role: 'writer' | 'standby' | 'unreachable';
+  /** An upper bound on how stale the standby's data is; 0 when it has replayed everything the writer had. */
+  readonly lagMs: number | undefined;
+  readonly exclusion: Exclusion | undefined;
+}
+
+export interface ReplicaSetEvents {
+  /** Every probe of every host (metrics keep the lag per host). */
+  probed: [HostStatus];
+  /** A host began or stopped serving reads. */
+  changed: [HostStatus];
+}
+
+interface Tracked<T> {
+  readonly target: HostTarget;
+  readonly member: T;
+  status: HostStatus;
+  /** performance.now() when the standby last had everything the writer had (the bound on its staleness). */
+  caughtUpAt: number;
+}
+
+/**
+ * The standbys that may serve plain reads: each host is probed every interval (role, replay
+ * position, age of the last replayed transaction); a standby serves while it is reachable and
+ * less than `maxLagMs` behind, and a call that failed on it takes it out until a probe says
+ * otherwise. With none eligible, `pick()` answers undefined and reads go to the writer: a missing
+ * replica is never an error.
+ */
+export class ReplicaSet<T> {
+  readonly events = new EventEmitter<ReplicaSetEvents>();
+  readonly #hosts: Tracked<T>[];
+  readonly #options: ReplicaSetOptions;
+  #next = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #writerLsn: { lsn: bigint; at: number } | undefined;
+
+  constructor(targets: readonly HostTarget[], createMember: (target: HostTarget) => T, options: ReplicaSetOptions) {
+    this.#options = options;
+    this.#hosts = targets.map((target) => ({
+      target,
+      member: createMember(target),
+      status: { host: target.label, role: 'unreachable', lagMs: undefined, exclusion: 'unreachable' },
+      caughtUpAt: Number.NEGATIVE_INFINITY,
+    }));
+  }
+
+  get members(): T[] {
+    return this.#hosts.map((h) => h.member);
+  }
+
+  get statuses(): HostStatus[] {
+    return this.#hosts.map((h) => h.status);
+  }
+
+  /** Probes once (so the first reads can already use standbys), then every interval. */
+  async start(): Promise<void> {
+    await this.probe();
+    const tick = () => {
+      this.#timer = setTimeout(() => void this.probe().finally(tick), this.#options.intervalMs);
+      this.#timer.unref();
+    };
+    tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The next eligible standby's member, round robin; undefined when none is eligible. */
+  pick(): { member: T; host: string } | undefined {
+    const eligible = this.#hosts.filter((h) => h.status.exclusion === undefined);
+    if (eligible.length === 0) return undefined;
+    this.#next = (this.#next + 1) % eligible.length;
+    const chosen = eligible[this.#next] as Tracked<T>;
+    return { member: chosen.member, host: chosen.target.label };
+  }
+
+  /** A call failed on this host's connections: no reads for it until a probe finds it well. */
+  suspect(host: string): void {
+    const tracked = this.#hosts.find((h) => h.target.label === host);
+    if (!tracked || tracked.status.exclusion !== undefined) return;
+    this.#set(tracked, { ...tracked.status, exclusion: 'failed-call' });
+  }
+
+  /** One round: every host at once (a round never overlaps the previous one). */
+  probe(): Promise<void> {
+    this.#round ??= this.#probeAll().finally(() => {
+      this.#round = undefined;
+    });
+    return this.#round;
+  }
+
+  async #probeAll(): Promise<void> {
+    const reports = await Promise.all(this.#hosts.map((h) => this.#options.probe(h.target)));
+    const now = performance.now();
+    const previous = this.#writerLsn;
+    const writer = reports.find((r) => r.state === 'writable');
+    if (writer) this.#writerLsn = { lsn: writer.lsn, at: now };
+    reports.forEach((report, i) => {
+      const tracked = this.#hosts[i] as Tracked<T>;
+      const status = this.#status(tracked, report, now, writer?.lsn, previous);
+      this.events.emit('probed', status);
+      this.#set(tracked, status);
+    });
+  }
+
+  #status(tracked: Tracked<T>, report: HostReport, now: number, writerLsn: bigint | undefined, previous: { lsn: bigint; at: number } | undefined): HostStatus {
+    const host = tracked.target.label;
+    if (report.state === 'unreachable') return { host, role: 'unreachable', lagMs: undefined, exclusion: 'unreachable' };
+    if (report.state === 'writable') return { host, role: 'writer', lagMs: 0, exclusion: this.#options.includeWriter === true ? undefined : 'writer' };
+    // Caught up with what the writer had in this round (or the previous one): stale by at most
+    // the time since. Without a writer to compare with (a failover), the last bound keeps growing.
+    if (writerLsn !== undefined && report.lsn >= writerLsn) tracked.caughtUpAt = now;
+    else if (previous !== undefined && report.lsn >= previous.lsn) tracked.caughtUpAt = Math.max(tracked.caughtUpAt, previous.at);
+    const sinceCaughtUp = now - tracked.caughtUpAt;
+    const lagMs = Math.round(Math.min(sinceCaughtUp, report.replayAgeMs ?? Number.POSITIVE_INFINITY));
+    const known = Number.isFinite(lagMs) ? lagMs : undefined;
+    return { host, role: 'standby', lagMs: known, exclusion: known !== undefined && known <= this.#options.maxLagMs ? undefined : 'lagging' };
+  }
+
+  #set(tracked: Tracked<T>, status: HostStatus): void {
+    const before = tracked.status;
+    tracked.status = status;
+    if (before.exclusion !== status.exclusion) this.events.emit('changed', status);
+  }
+}
