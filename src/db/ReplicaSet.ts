@@ -8,6 +8,8 @@ export interface ReplicaSetOptions {
   /** The writer serves plain reads too (target_session_attrs=any). */
   readonly includeWriter?: boolean;
   readonly probe: (target: HostTarget) => Promise<HostReport>;
+  /** The clock (tests move it by hand). */
+  readonly now?: () => number;
 }
 
 /** Why a host serves no reads right now. */
@@ -111,7 +113,7 @@ export class ReplicaSet<T> {
 
   async #probeAll(): Promise<void> {
     const reports = await Promise.all(this.#hosts.map((h) => this.#options.probe(h.target)));
-    const now = performance.now();
+    const now = (this.#options.now ?? performance.now.bind(performance))();
     const previous = this.#writerLsn;
     const writer = reports.find((r) => r.state === 'writable');
     if (writer) this.#writerLsn = { lsn: writer.lsn, at: now };

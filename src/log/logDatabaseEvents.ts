@@ -15,5 +15,9 @@ export function logDatabaseEvents(db: Database, log: Logger): void {
   db.events.on('retryOutcome', (e) => log.info({ event: 'db_retry_outcome', retried: true, ...e }, `retry ${e.outcome}`));
   db.events.on('commitOutcome', (e) => log.warn({ event: 'commit_outcome', ...e }, `connection lost at COMMIT; outcome ${e.outcome}`));
   db.events.on('clientError', (e) => log.debug({ event: 'db_client_error', ...e }, 'idle database connection failed'));
+  db.events.on('writerFound', (e) => log.info({ event: 'db_writer', ...e }, `${e.pool} pool generation ${e.generation} writes to ${e.host}`));
+  db.events.on('replicaChanged', (e) => (e.exclusion === undefined
+    ? log.info({ event: 'db_replica', ...e }, `read host ${e.host} serves reads (lag ${e.lagMs ?? '?'} ms)`)
+    : log.warn({ event: 'db_replica', ...e }, `read host ${e.host} out of the read rotation: ${e.exclusion}${e.lagMs === undefined ? '' : ` (lag ${e.lagMs} ms)`}`)));
   db.events.on('breaker', (e) => log.warn({ event: 'breaker', ...e }, e.state === 'open' ? `database unreachable: circuit breaker open (by ${e.by ?? 'calls'}), calls fail fast` : 'circuit breaker closed: the database answers again'));
 }

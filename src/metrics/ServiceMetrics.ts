@@ -24,6 +24,11 @@ export class ServiceMetrics {
     labelNames: ['method', 'code'] as const, registers: [this.registry],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
+  readonly writer = new Gauge({ name: 'masterdata_db_writer', help: '1 for the host each pool currently writes to (found among the hosts of DATABASE_URL)', labelNames: ['pool', 'host'] as const, registers: [this.registry] });
+  readonly replicaLag = new Gauge({ name: 'masterdata_db_replica_lag_seconds', help: 'Upper bound on how stale each read host is (-1: unknown or unreachable)', labelNames: ['host'] as const, registers: [this.registry] });
+  readonly replicaServing = new Gauge({ name: 'masterdata_db_replica_serving', help: '1 while a read host serves plain reads', labelNames: ['host'] as const, registers: [this.registry] });
+  readonly replicaExclusions = new Counter({ name: 'masterdata_db_replica_exclusions_total', help: 'Read hosts taken out of the read rotation, by why', labelNames: ['host', 'reason'] as const, registers: [this.registry] });
+  readonly reads = new Counter({ name: 'masterdata_db_attempts_total', help: 'Database attempts by pool and host (replica: a standby served a plain read)', labelNames: ['pool', 'host', 'replica'] as const, registers: [this.registry] });
   readonly serving = new Gauge({ name: 'masterdata_health_serving', help: '1 while a writable database is reachable', registers: [this.registry] });
 
   constructor() {
@@ -46,6 +51,19 @@ export class ServiceMetrics {
     db.events.on('breaker', (e) => {
       if (e.state === 'open') this.breakerOpenings.inc({ by: e.by ?? 'calls' });
       this.breakerOpen.set(e.state === 'open' ? 1 : 0);
+    });
+    const writers = new Map<string, string>();
+    db.events.on('writerFound', (e) => {
+      const before = writers.get(e.pool);
+      if (before !== undefined) this.writer.remove({ pool: e.pool, host: before });
+      writers.set(e.pool, e.host);
+      this.writer.set({ pool: e.pool, host: e.host }, 1);
+    });
+    db.events.on('routed', (e) => this.reads.inc({ pool: e.pool, host: e.host, replica: String(e.replica) }));
+    db.events.on('replicaProbed', (e) => this.replicaLag.set({ host: e.host }, e.lagMs === undefined ? -1 : e.lagMs / 1000));
+    db.events.on('replicaChanged', (e) => {
+      this.replicaServing.set({ host: e.host }, e.exclusion === undefined ? 1 : 0);
+      if (e.exclusion !== undefined) this.replicaExclusions.inc({ host: e.host, reason: e.exclusion });
     });
   }
 }
