@@ -41,7 +41,7 @@ const results: [string, DrillResult][] = [];
 for (const [label, resilient] of [['resilient', true], ['naive', false]] as const) {
   console.error(`\n${label}: starting a primary and a synchronous replica…`);
   await using cluster = await FailoverCluster.builder().start();
-  const r = await runDrill(cluster, incident, {
+  const r = await runDrill(cluster, () => cluster[incident](), {
     resilient, concurrency: Number(values.concurrency), writeEvery: Number(values['write-every']), deadlineMs,
     beforeMs: incidentAt * 1000, afterMs: (seconds - incidentAt) * 1000, onProgress: progress(label),
   });

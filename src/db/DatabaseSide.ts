@@ -6,7 +6,7 @@ import { AdmissionGate } from './AdmissionGate.ts';
 import type { DbErrorClass } from './classifyDbError.ts';
 import { createPgPool, hostTargets, type PgPoolSettings } from './createPgPool.ts';
 import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
-import { findWriter } from './findWriter.ts';
+import { WriterFinder } from './findWriter.ts';
 import { probeHost, type HostTarget } from './probeHost.ts';
 import { ReplicaSet } from './ReplicaSet.ts';
 import { ResilientPool } from './ResilientPool.ts';
@@ -71,9 +71,8 @@ export class DatabaseSide {
     const applicationName = `masterdata-${role}`;
     const targets = hostTargets({ ...settings, applicationName });
     // Several hosts: each generation asks them all which one is the writer now (no DNS, no proxy).
-    const locate = settings.resilient && settings.endpoint.multiHost
-      ? () => findWriter(targets, settings.connectTimeoutMs)
-      : undefined;
+    const finder = new WriterFinder(targets, settings.connectTimeoutMs);
+    const locate = settings.resilient && settings.endpoint.multiHost ? () => finder.find() : undefined;
     this.writer = member(this.#pool(queryTimeout, role === 'write', settings.endpoint, locate));
     // Each call works on at most one connection at a time, so `max` calls at once never wait for one.
     this.gate = new AdmissionGate(settings.max, settings.admissionQueueMax);

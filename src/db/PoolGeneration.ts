@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { classifyDbError } from './classifyDbError.ts';
 import type { HostTarget } from './probeHost.ts';
 import { sendCancelRequest } from './sendCancelRequest.ts';
 
@@ -60,7 +61,16 @@ export class PoolGeneration {
   /** Checks a client out and keeps count of it until it is released. */
   async checkout(): Promise<pg.PoolClient> {
     if (this.#options.locate && this.#target === undefined) await this.#locate(this.#options.locate);
-    const client = await this.inner.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.inner.connect();
+    } catch (error) {
+      // The located host refused a new connection (it went down, or was demoted: the write
+      // pool's connect check): the writer may be elsewhere now, so the next checkout looks again.
+      // A busy pool (waiting for a slot) says nothing about the host.
+      if (classifyDbError(error).probeHealth) this.#target = undefined;
+      throw error;
+    }
     this.#checkedOut.set(client, performance.now());
     this.#idleSince.delete(client);
     const release = client.release.bind(client);

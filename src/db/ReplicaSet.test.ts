@@ -85,6 +85,16 @@ describe('ReplicaSet', () => {
     expect(set.statuses[2]).toMatchObject({ role: 'unreachable', exclusion: 'unreachable' });
   });
 
+  it('keeps standbys serving while no writer answers (a failover): they are the only place a read can succeed', async () => {
+    const { set, reports, clock } = cluster({ a: { state: 'writable', lsn: 10n }, b: { state: 'read-only', lsn: 10n, replayAgeMs: 1 } });
+    await set.probe();
+    reports.a = { state: 'unreachable', error: new Error('frozen') };
+    reports.b = { state: 'read-only', lsn: 10n, replayAgeMs: 30_000 };
+    clock.now += 30_000;
+    await set.probe();
+    expect(set.pick()?.member).toBe('b');
+  });
+
   it('with includeWriter (target_session_attrs=any) the writer serves reads too', async () => {
     const set = new ReplicaSet([target('a'), target('b')], (t) => t.host.host, {
       maxLagMs: 1_000, intervalMs: 60_000, includeWriter: true,

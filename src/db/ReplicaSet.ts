@@ -129,8 +129,12 @@ export class ReplicaSet<T> {
     const host = tracked.target.label;
     if (report.state === 'unreachable') return { host, role: 'unreachable', lagMs: undefined, exclusion: 'unreachable' };
     if (report.state === 'writable') return { host, role: 'writer', lagMs: 0, exclusion: this.#options.includeWriter === true ? undefined : 'writer' };
+    // No writer in sight (a failover, or the writer black-holed): nothing newer can be read
+    // anywhere, and a standby is the only place a read can still succeed, so the standby keeps
+    // the standing it had. Dropping it here would send every read to a writer that does not answer.
+    if (writerLsn === undefined && tracked.status.role === 'standby') return { ...tracked.status, exclusion: tracked.status.exclusion === 'failed-call' ? undefined : tracked.status.exclusion };
     // Caught up with what the writer had in this round (or the previous one): stale by at most
-    // the time since. Without a writer to compare with (a failover), the last bound keeps growing.
+    // the time since.
     if (writerLsn !== undefined && report.lsn >= writerLsn) tracked.caughtUpAt = now;
     else if (previous !== undefined && report.lsn >= previous.lsn) tracked.caughtUpAt = Math.max(tracked.caughtUpAt, previous.at);
     const sinceCaughtUp = now - tracked.caughtUpAt;

@@ -1,5 +1,5 @@
 import { classifyDbError, type DbErrorClass } from './classifyDbError.ts';
-import { findWriter, NoWritableHostError } from './findWriter.ts';
+import { NoWritableHostError, WriterFinder } from './findWriter.ts';
 import type { HostTarget } from './probeHost.ts';
 
 /** What one probe found: a writable server, a read-only one, or none at all (and why). */
@@ -30,9 +30,11 @@ export class WritableHealthMonitor {
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<boolean> | undefined;
   #stopped = false;
+  readonly #finder: WriterFinder;
 
   constructor(options: WritableHealthMonitorOptions) {
     this.#options = options;
+    this.#finder = new WriterFinder(options.targets, options.timeoutMs);
   }
 
   get serving(): boolean {
@@ -76,7 +78,7 @@ export class WritableHealthMonitor {
 
   async #probe(): Promise<ProbeResult> {
     try {
-      const writer = await findWriter(this.#options.targets, this.#options.timeoutMs);
+      const writer = await this.#finder.find();
       return { state: 'writable', host: writer.label };
     } catch (error) {
       if (error instanceof NoWritableHostError) return { state: 'read-only' };

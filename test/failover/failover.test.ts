@@ -27,7 +27,7 @@ describe.runIf(docker)('failover under load: the resilient service', () => {
   const incidents: Incident[] = ['swap', 'demote', 'killBackends', 'blackholeSwap', 'restart'];
   it.each(incidents)('%s: no failed read, every acknowledged write exactly once, one rebuild, writes back within 1 s, no call past its deadline', async (incident) => {
     await using cluster = await FailoverCluster.builder().start();
-    const r = await runDrill(cluster, incident, { resilient: true, deadlineMs: DEADLINE_MS });
+    const r = await runDrill(cluster, () => cluster[incident](), { resilient: true, deadlineMs: DEADLINE_MS });
     report(`resilient ${incident}`, r);
     expect(r.records.length).toBeGreaterThan(200);
     expect(r.failedReads).toBe(0);
@@ -44,14 +44,14 @@ describe.runIf(docker)('failover under load: the resilient service', () => {
 describe.runIf(docker)('failover under load: the naive baseline (resilience layer off) shows the incident', () => {
   it('swap: calls in flight fail, with nobody to retry them', async () => {
     await using cluster = await FailoverCluster.builder().start();
-    const r = await runDrill(cluster, 'swap', { resilient: false, deadlineMs: DEADLINE_MS });
+    const r = await runDrill(cluster, () => cluster.swap(), { resilient: false, deadlineMs: DEADLINE_MS });
     report('naive swap', r);
     expect(r.failedReads + r.failedWrites).toBeGreaterThan(0);
   }, 120_000);
 
   it('demote: writes keep failing on the pooled connections to the read-only server and do not stop by themselves', async () => {
     await using cluster = await FailoverCluster.builder().start();
-    const r = await runDrill(cluster, 'demote', { resilient: false, deadlineMs: DEADLINE_MS, afterMs: 5_000 });
+    const r = await runDrill(cluster, () => cluster.demote(), { resilient: false, deadlineMs: DEADLINE_MS, afterMs: 5_000 });
     report('naive demote', r);
     const end = Math.max(...r.records.map((x) => x.start));
     const lastSecondWriteFailures = r.records.filter((x) => x.op === 'write' && x.code !== Status.OK && x.start > end - 1_000).length;

@@ -1,16 +1,28 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../../src/config/config.ts';
+import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
+import { writerUrl } from '../../src/db/findWriter.ts';
 import { migrateDatabase } from '../../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../../src/db/seedDemoData.ts';
-import type { FailoverCluster } from '../support/failover/FailoverCluster.ts';
+import type { ClusterEvent } from '../support/failover/FailoverCluster.ts';
 import { runLoad, sleep, type CallRecord } from '../support/runLoad.ts';
 import { startTestServer } from '../support/startTestServer.ts';
 import { withClient } from '../support/TestDatabase.ts';
 
 export type Incident = 'swap' | 'demote' | 'killBackends' | 'blackholeSwap' | 'restart';
 
+/** What a drill needs of a cluster: where the service connects, and a clock of what happened to it. */
+export interface DrillCluster {
+  /** DATABASE_URL for the service (one stable endpoint, or several hosts). */
+  url(): string;
+  readonly origin: number;
+  readonly events: ClusterEvent[];
+}
+
 export interface DrillOptions {
   readonly resilient: boolean;
+  /** Settings on top of DRILL_SERVER (DATABASE_READ_URL, say). */
+  readonly server?: Partial<Config>;
   readonly concurrency?: number;
   readonly writeEvery?: number;
   readonly deadlineMs?: number;
@@ -21,7 +33,7 @@ export interface DrillOptions {
 
 export interface DrillResult {
   readonly records: CallRecord[];
-  readonly events: FailoverCluster['events'];
+  readonly events: readonly ClusterEvent[];
   readonly incidentAt: number;
   /** When the database the endpoint leads to accepted writable connections again. */
   readonly recoveredAt: number;
@@ -43,10 +55,10 @@ export const DRILL_SERVER: Partial<Config> = {
 };
 
 /** Steady gRPC load on a service in front of `cluster`, an incident in the middle, and what came of it. */
-export async function runDrill(cluster: FailoverCluster, incident: Incident, o: DrillOptions): Promise<DrillResult> {
+export async function runDrill(cluster: DrillCluster, incident: () => Promise<void>, o: DrillOptions): Promise<DrillResult> {
   await migrateDatabase(cluster.url());
   await seedDemoData(cluster.url());
-  await using t = await startTestServer(cluster.url(), { ...DRILL_SERVER, DB_RESILIENCE: o.resilient });
+  await using t = await startTestServer(cluster.url(), { ...DRILL_SERVER, ...o.server, DB_RESILIENCE: o.resilient });
   const stop = new AbortController();
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(records), 250) : undefined;
   const records: CallRecord[] = [];
@@ -56,7 +68,7 @@ export async function runDrill(cluster: FailoverCluster, incident: Incident, o: 
   });
   await sleep(o.beforeMs ?? 1_500);
   const incidentAt = performance.now() - cluster.origin;
-  await cluster[incident]();
+  await incident();
   await sleep(o.afterMs ?? 4_000);
   stop.abort();
   await load;
@@ -64,10 +76,12 @@ export async function runDrill(cluster: FailoverCluster, incident: Incident, o: 
 
   const recoveredAt = [...cluster.events].reverse().find((e) => e.name === 'new primary accepts connections' || e.name === 'primary back')?.at ?? incidentAt;
   const acked = records.filter((r) => r.op === 'write' && r.code === Status.OK);
-  const counts = await withClient(cluster.primaryUrl, async (c) => (await c.query<{ code: string; n: number }>(
+  // Counted on the writer as it is now (the service's own way of finding it).
+  const writer = await writerUrl(DatabaseEndpoint.parse(cluster.url()));
+  const counts = await withClient(writer, async (c) => (await c.query<{ code: string; n: number }>(
     'SELECT item_code AS code, count(*)::int AS n FROM item WHERE item_code = ANY($1) GROUP BY item_code', [acked.map((r) => r.itemCode)],
   )).rows);
-  const requests = await withClient(cluster.primaryUrl, async (c) => (await c.query<{ n: number }>(
+  const requests = await withClient(writer, async (c) => (await c.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM upsert_request WHERE request_id = ANY($1)', [acked.map((r) => r.requestId)],
   )).rows[0]?.n ?? 0);
   const firstWrite = acked.find((r) => r.start + r.latencyMs >= recoveredAt);
