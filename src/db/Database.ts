@@ -9,7 +9,8 @@ import { DatabaseSide, type Route, type SideSettings } from './DatabaseSide.ts';
 import { DbFailure, type FailurePhase } from './DbFailure.ts';
 import { DbScope, type AccessMode } from './DbScope.ts';
 import type { ResilientPool } from './ResilientPool.ts';
-import { resolveCommitOutcome, TRANSACTION_ORIGIN_SQL, type TransactionOrigin } from './resolveCommitOutcome.ts';
+import { resolveCommitOutcome, type TransactionOrigin } from './resolveCommitOutcome.ts';
+import { transactionPreludeSql } from './transactionPrelude.ts';
 
 export interface DatabaseSettings extends SideSettings {
   /** A retry starts only if at least this much of the call's deadline is left. */
@@ -159,8 +160,10 @@ export class Database {
       // The scope wraps $transaction itself, so BEGIN and COMMIT (sent by Prisma outside the
       // callback) get the deadline-derived query timeout too.
       return await this.scope.run({ ...state, db: prisma }, () => prisma.$transaction(async (tx) => {
-        if (mode === 'write' && resilient && !options.idempotent) {
-          progress.origin = (await tx.$queryRawUnsafe<TransactionOrigin[]>(TRANSACTION_ORIGIN_SQL))[0];
+        if (resilient) {
+          const withOrigin = mode === 'write' && !options.idempotent;
+          const [row] = await tx.$queryRawUnsafe<TransactionOrigin[]>(transactionPreludeSql(this.#settings, withOrigin));
+          if (withOrigin) progress.origin = row;
         }
         const value = await this.scope.run({ ...state, db: tx }, work);
         // From here on Prisma sends COMMIT: a lost connection no longer means "not written".

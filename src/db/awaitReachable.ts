@@ -9,7 +9,13 @@ export async function awaitReachable(pool: pg.Pool, until: number, signal: Abort
   while (performance.now() < until && !signal.aborted) {
     try {
       const client = await pool.connect();
-      client.release();
+      try {
+        // A round trip, not only a connection: behind a pooler (PgBouncer) connecting always
+        // succeeds, and only a statement reaches the server it is waiting for.
+        await client.query('SELECT 1');
+      } finally {
+        client.release();
+      }
       return;
     } catch (error) {
       if (!classifyDbError(error).retry) return;

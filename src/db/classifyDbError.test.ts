@@ -69,4 +69,16 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
     expect(classifyDbError({ code: '28P01' }).hint).toMatch(/password/);
     expect(classifyDbError({ code: '3D000' }).hint).toMatch(/does not exist/);
   });
+
+  // PgBouncer sends all of these as 08P01; only the startup refusal is a setting to change.
+  it.each([
+    ['no more connections allowed (max_client_conn)', 'saturated'],
+    ['query_wait_timeout', 'saturated'],
+    ['server login has been failing, try again later (server_login_retry)', 'unavailable'],
+    ['pgbouncer cannot connect to server', 'unavailable'],
+    ['server conn crashed?', 'connection_lost'],
+    ['unsupported startup parameter: search_path', 'misconfigured'],
+  ])('PgBouncer 08P01 "%s" is %s', (text, kind) => {
+    expect(classifyDbError({ code: '08P01', severity: 'FATAL', message: text }).kind).toBe(kind);
+  });
 });

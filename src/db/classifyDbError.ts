@@ -56,7 +56,7 @@ const adapterKind = (...kinds: string[]) => (link: Link) => link.kind !== undefi
 const message = (re: RegExp) => (link: Link) => re.test(link.message);
 
 const STARTUP_HINT = 'the server or a pooler in front of it (PgBouncer) refused the connection startup: if it names a startup parameter, '
-  + "add statement_timeout and idle_in_transaction_session_timeout to PgBouncer's ignore_startup_parameters, or connect to PostgreSQL directly";
+  + "remove that parameter from DATABASE_URL or add it to the pooler's ignore_startup_parameters";
 const AUTH_HINT = 'authentication failed: check the user and password in DATABASE_URL and pg_hba.conf';
 const DATABASE_HINT = 'the database in DATABASE_URL does not exist: create it or fix the name';
 const TLS_HINT = 'the TLS handshake with the database failed: check sslmode and the certificates in DATABASE_URL';
@@ -74,9 +74,10 @@ const RULES: readonly Rule[] = [
   ['saturated', message(/timeout exceeded when trying to connect|Unable to start a transaction in the given time/i)],
   ['saturated', code('P2024', '53300', '53400')],
   ['saturated', adapterKind('TooManyConnections')],
+  // PgBouncer answers every refusal of its own as 08P01 (protocol_violation); the text tells them apart.
+  ['saturated', message(/no more connections allowed|query_wait_timeout/i)],
   ['statement_timeout', message(/Transaction already closed|expired transaction|Transaction not found/i)],
   // Permanent refusals: no retry, no rebuild, health NOT_SERVING until somebody changes a setting.
-  ['misconfigured', code('08P01'), STARTUP_HINT],
   ['misconfigured', message(/unsupported startup parameter/i), STARTUP_HINT],
   ['misconfigured', code('28P01', '28000', 'P1000'), AUTH_HINT],
   ['misconfigured', adapterKind('AuthenticationFailed', 'DatabaseAccessDenied'), AUTH_HINT],
@@ -85,12 +86,13 @@ const RULES: readonly Rule[] = [
   ['misconfigured', adapterKind('TlsConnectionError'), TLS_HINT],
   ['misconfigured', message(/does not support SSL|self[- ]signed certificate|unable to verify the first certificate|Hostname\/IP does not match/i), TLS_HINT],
   ['unavailable', message(/Connection terminated due to connection timeout/i)],
+  ['unavailable', message(/server login has been failing|pgbouncer cannot connect to server/i)],
   ['unavailable', code('57P03', '08001', '08004', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'P1001')],
   ['unavailable', adapterKind('DatabaseNotReachable')],
   ['connection_lost', code('57P01', '57P02', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'P1017')],
   ['connection_lost', (l) => sqlstateClass(l, '08')],
   ['connection_lost', adapterKind('ConnectionClosed', 'SocketTimeout')],
-  ['connection_lost', message(/Connection terminated|not queryable|SSL SYSCALL error|EOF detected|socket hang up|Server has closed the connection|Connection ended unexpectedly/i)],
+  ['connection_lost', message(/server conn crashed|Connection terminated|not queryable|SSL SYSCALL error|EOF detected|socket hang up|Server has closed the connection|Connection ended unexpectedly/i)],
   ['statement_timeout', code('57014', '55P03')],
   ['statement_timeout', message(/statement timeout|lock timeout/i)],
   ['timeout', code('P1008')],

@@ -38,11 +38,10 @@ export function connectionConfig(settings: ConnectionSettings): pg.ClientConfig 
     connectionString,
     application_name: settings.applicationName,
     connectionTimeoutMillis: settings.connectTimeoutMs,
-    // Client-side: a black-holed socket fails instead of hanging forever.
+    // Client-side: a black-holed socket fails instead of hanging forever; a statement past it is
+    // cancelled on the server (PoolGeneration). The server-side limits are set per transaction
+    // (transactionPrelude.ts), not here: a transaction pooler refuses startup parameters.
     query_timeout: settings.queryTimeoutMs,
-    // Server-side: the server stops working on a query nobody waits for any more.
-    ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
-    idle_in_transaction_session_timeout: Math.max(settings.queryTimeoutMs * 2, 10_000),
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
   };

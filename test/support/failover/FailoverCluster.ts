@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { freePort } from '../PostgresCluster.ts';
 import { TcpProxy } from '../TcpProxy.ts';
+import { PgBouncer } from './PgBouncer.ts';
 import { withClient } from '../TestDatabase.ts';
 
 const ENTRYPOINT = fileURLToPath(new URL('../../../docker/postgres/docker-entrypoint.sh', import.meta.url));
@@ -44,6 +45,7 @@ export class FailoverCluster implements AsyncDisposable {
   #primary: Node;
   #replica: Node;
   readonly #retired: Node[] = [];
+  #bouncer: PgBouncer | undefined;
 
   private constructor(proxy: TcpProxy, primary: Node, replica: Node) {
     this.#proxy = proxy;
@@ -56,19 +58,24 @@ export class FailoverCluster implements AsyncDisposable {
   }
 
   /** @internal used by the builder */
-  static async create(image: string, synchronous: boolean): Promise<FailoverCluster> {
+  static async create(image: string, synchronous: boolean, pgbouncer: boolean): Promise<FailoverCluster> {
     const [primaryPort, replicaPort] = [await freePort(), await freePort()];
     const primary = await startNode(image, primaryPort, synchronous ? ['-c', "synchronous_standby_names=*"] : [], {});
     const replica = await startNode(image, replicaPort, [], { POSTGRES_REPLICA_OF: `127.0.0.1:${primaryPort}` });
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: primaryPort });
     const cluster = new FailoverCluster(proxy, primary, replica);
     if (synchronous) await cluster.#waitForSyncStandby();
+    if (pgbouncer) cluster.#bouncer = await PgBouncer.start({ port: primaryPort, user: 'postgres', password: PASSWORD, database: 'postgres' });
     cluster.mark('cluster ready');
     return cluster;
   }
 
-  /** The stable endpoint's URL (SSL, certificate not verified: the test servers use a snakeoil one). */
+  /**
+   * The stable endpoint's URL (SSL, certificate not verified: the test servers use a snakeoil
+   * one); with PgBouncer, PgBouncer's (plaintext on loopback, as it is usually deployed next to the service).
+   */
   url(database = 'postgres'): string {
+    if (this.#bouncer) return `postgresql://postgres@127.0.0.1:${this.#bouncer.port}/${database}`;
     return `postgresql://postgres:${PASSWORD}@127.0.0.1:${this.#proxy.port}/${database}?sslmode=no-verify`;
   }
 
@@ -136,6 +143,7 @@ export class FailoverCluster implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.#bouncer?.[Symbol.asyncDispose]();
     await this.#proxy[Symbol.asyncDispose]();
     await Promise.allSettled([this.#primary, this.#replica, ...this.#retired].map((n) => n.container.stop({ timeout: 0 })));
   }
@@ -144,6 +152,7 @@ export class FailoverCluster implements AsyncDisposable {
     await sql(this.replicaUrl, 'SELECT pg_promote(wait => true)');
     this.#proxy.pointTo({ host: '127.0.0.1', port: this.#replica.port });
     this.#proxy.forwardNew();
+    this.#bouncer?.repoint(this.#replica.port);
     this.mark('new primary accepts connections');
     this.#retired.push(this.#primary);
     [this.#primary, this.#replica] = [this.#replica, this.#primary];
@@ -162,6 +171,7 @@ export class FailoverCluster implements AsyncDisposable {
 export class FailoverClusterBuilder {
   #image = DEFAULT_IMAGE;
   #synchronous = true;
+  #pgbouncer = false;
 
   withImage(image: string): this {
     this.#image = image;
@@ -173,8 +183,14 @@ export class FailoverClusterBuilder {
     return this;
   }
 
+  /** Service -> PgBouncer (transaction mode, Debian's package) -> primary; a failover repoints and reloads it. */
+  withPgBouncer(): this {
+    this.#pgbouncer = true;
+    return this;
+  }
+
   start(): Promise<FailoverCluster> {
-    return FailoverCluster.create(this.#image, this.#synchronous);
+    return FailoverCluster.create(this.#image, this.#synchronous, this.#pgbouncer);
   }
 }
 

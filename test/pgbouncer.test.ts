@@ -1,0 +1,68 @@
+import { status as Status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../src/db/Database.ts';
+import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/db/seedDemoData.ts';
+import { databaseSettings } from './support/databaseSettings.ts';
+import { PgBouncer, pgbouncerAvailable } from './support/failover/PgBouncer.ts';
+import { PostgresCluster } from './support/PostgresCluster.ts';
+import { runLoad, sleep } from './support/runLoad.ts';
+import { startTestServer } from './support/startTestServer.ts';
+import { withClient } from './support/TestDatabase.ts';
+
+// The service behind a stock PgBouncer (Debian's package, transaction mode, every other setting
+// its default): no startup parameter it would refuse, server-side limits that hold per
+// transaction and never leak onto the next client's transaction on a shared server connection.
+const available = await pgbouncerAvailable();
+if (!available && process.env.CI === 'true') it('runs the PgBouncer tests (pgbouncer is required in CI)', () => { throw new Error('apt-get install pgbouncer'); });
+
+describe.runIf(available || process.env.CI === 'true')('behind a stock PgBouncer in transaction mode', () => {
+  let pg: PostgresCluster;
+  let bouncer: PgBouncer;
+  const url = () => `postgresql://postgres@127.0.0.1:${bouncer.port}/postgres`;
+  beforeAll(async () => {
+    pg = await PostgresCluster.start();
+    bouncer = await PgBouncer.start({ port: pg.port, user: 'postgres', password: '', database: 'postgres' });
+    await migrateDatabase(url());
+    await seedDemoData(url());
+  });
+  afterAll(async () => {
+    await bouncer[Symbol.asyncDispose]();
+    await pg[Symbol.asyncDispose]();
+  });
+
+  it('serves reads and idempotent writes under concurrent load, health SERVING, no misconfiguration reported', async () => {
+    await using t = await startTestServer(url(), { LOG_LEVEL: 'info' });
+    expect(t.server.health.serving).toBe(true);
+    const stop = new AbortController();
+    const load = runLoad({ api: t.api, concurrency: 8, writeEvery: 3, deadlineMs: 3_000, signal: stop.signal, pauseMs: 2 });
+    await sleep(1_500);
+    stop.abort();
+    const records = await load;
+    expect(records.length).toBeGreaterThan(100);
+    expect(records.filter((r) => r.code !== Status.OK)).toEqual([]);
+    expect(t.logs.filter((l) => l.event === 'db_misconfigured')).toEqual([]);
+  });
+
+  it('sets statement_timeout and idle_in_transaction_session_timeout inside each transaction, and they end with it', async () => {
+    const db = new Database(databaseSettings(url(), { statementTimeoutMs: 1_500, queryTimeoutMs: 7_000 }));
+    const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
+    const show = () => db.scope.db().$queryRawUnsafe<{ statement: string; idle: string }[]>(
+      "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
+    );
+    try {
+      const inside = await db.run('write', budget(), show, { idempotent: true });
+      expect(inside[0]).toEqual({ statement: '1500ms', idle: '14s' });
+      // The server connections are shared: whatever runs next on them sees the server's defaults.
+      for (let i = 0; i < 5; i++) expect((await db.run('read', budget(), show))[0]).toEqual({ statement: '0', idle: '0' });
+      // And a statement past the limit inside a transaction is stopped by the server itself.
+      const slow = await db.run('write', budget(), () => db.scope.db().$queryRawUnsafe('SELECT pg_sleep(3)'), { idempotent: true }).catch((e: unknown) => e);
+      expect(slow).toMatchObject({ classification: { kind: 'statement_timeout' } });
+    } finally {
+      await db.close();
+    }
+    // Nothing was left open on the server.
+    const open = await withClient(pg.url(), async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'")).rows[0]?.n);
+    expect(open).toBe(0);
+  });
+});

@@ -1,0 +1,108 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../PostgresCluster.ts';
+
+const run = promisify(execFile);
+
+/** Debian's pgbouncer package is installed. */
+export async function pgbouncerAvailable(): Promise<boolean> {
+  return run('pgbouncer', ['--version']).then(() => true, () => false);
+}
+
+export interface PgBouncerTarget {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/**
+ * Debian's PgBouncer as a host process, in transaction mode and otherwise with its defaults (but
+ * server_login_retry, see below), in front of one PostgreSQL server. `repoint` does what a failover manager does: rewrite the
+ * [databases] entry and reload (SIGHUP).
+ */
+export class PgBouncer implements AsyncDisposable {
+  readonly port: number;
+  readonly #dir: string;
+  readonly #process: ChildProcess;
+  #target: PgBouncerTarget;
+
+  private constructor(port: number, dir: string, process: ChildProcess, target: PgBouncerTarget) {
+    this.port = port;
+    this.#dir = dir;
+    this.#process = process;
+    this.#target = target;
+  }
+
+  static async start(target: PgBouncerTarget): Promise<PgBouncer> {
+    const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
+    const port = await freePort();
+    const owner = process.getuid?.() === 0 ? await postgresIds() : undefined;
+    writeFileSync(join(dir, 'userlist.txt'), `"${target.user}" ""\n`);
+    writeIni(dir, port, target);
+    if (owner) for (const f of ['', 'userlist.txt', 'pgbouncer.ini']) chownSync(join(dir, f), owner.uid, owner.gid);
+    // PgBouncer writes its own log file (as the postgres user, in the directory it owns).
+    const child = spawn('pgbouncer', [join(dir, 'pgbouncer.ini')], { stdio: 'ignore', detached: true, ...(owner ?? {}) });
+    child.unref();
+    const bouncer = new PgBouncer(port, dir, child, target);
+    await bouncer.#listening();
+    return bouncer;
+  }
+
+  /** PgBouncer's own log, for a failing test's message. */
+  get log(): string {
+    return existsSync(join(this.#dir, 'pgbouncer.log')) ? readFileSync(join(this.#dir, 'pgbouncer.log'), 'utf8') : '';
+  }
+
+  /** The failover manager's step: point the database at another server and reload. */
+  repoint(port: number): void {
+    this.#target = { ...this.#target, port };
+    writeIni(this.#dir, this.port, this.#target);
+    this.#process.kill('SIGHUP');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#process.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  async #listening(): Promise<void> {
+    for (let i = 0; i < 100; i += 1) {
+      const open = await new Promise<boolean>((resolve) => {
+        const s = net.connect(this.port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+        s.on('error', () => resolve(false));
+      });
+      if (open) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`PgBouncer did not start; see ${this.#dir}/pgbouncer.log`);
+  }
+}
+
+// Clients are trusted (they come over loopback); PgBouncer logs in to the server with the password.
+function writeIni(dir: string, port: number, t: PgBouncerTarget): void {
+  writeFileSync(join(dir, 'pgbouncer.ini'), `[databases]
+${t.database} = host=127.0.0.1 port=${t.port} dbname=${t.database} user=${t.user}${t.password === '' ? '' : ` password=${t.password}`}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${port}
+unix_socket_dir =
+auth_type = trust
+auth_file = ${dir}/userlist.txt
+pool_mode = transaction
+; The one default changed besides pool_mode: after a failed server login PgBouncer refuses new
+; server connections for server_login_retry (15 s by default), even once repointed and reloaded.
+server_login_retry = 1
+logfile = ${dir}/pgbouncer.log
+`);
+}
+
+async function postgresIds(): Promise<{ uid: number; gid: number }> {
+  const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
