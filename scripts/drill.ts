@@ -1,13 +1,22 @@
-// npm run drill — a failover drill: PostgreSQL primary/replica in containers, steady gRPC load,
-// a swap in the middle; the resilient service and the naive one (resilience layer off) side by
-// side. Prints a table and writes reports/drill.html and reports/drill.svg. Needs Docker.
-//   npm run drill -- --seconds 20 --incident-at 8 --concurrency 8 --write-every 4 --deadline 3000 --incident swap
+// npm run drill — a failover drill with steady gRPC load and an incident in the middle. Prints a
+// table and writes reports/drill.html and reports/drill.svg.
+//   --topology single (default): PostgreSQL primary/replica in containers behind one endpoint
+//     (needs Docker); the resilient service and the naive one (resilience layer off) side by side.
+//     Incidents: swap, demote, killBackends, blackholeSwap, restart.
+//   --topology patroni: a 3-node Patroni cluster (needs Debian's patroni and etcd-server); the
+//     service given one host (the leader at start, as a DNS name nobody moves) and the service
+//     given all three (multi-host URL, replica reads) side by side.
+//     Incidents: switchover, killLeader, blackholeLeader, killReplica.
+//   npm run drill -- --topology patroni --seconds 20 --incident-at 8 --concurrency 8 --write-every 4 --deadline 3000 --incident switchover
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { status as Status } from '@grpc/grpc-js';
 import { fmt, table } from '../bench/stats.ts';
 import { dockerAvailable } from '../test/support/failover/dockerAvailable.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { FailoverCluster } from '../test/support/failover/FailoverCluster.ts';
+import { patroniAvailable } from '../test/support/patroni/patroniAvailable.ts';
+import { PatroniCluster } from '../test/support/patroni/PatroniCluster.ts';
 import type { CallRecord } from '../test/support/runLoad.ts';
 import { runDrill, type DrillResult, type Incident } from '../test/failover/runDrill.ts';
 import { renderTimelineSvg } from './drill/renderTimeline.ts';
@@ -15,16 +24,28 @@ import { summarizeDrill } from './drill/summarizeDrill.ts';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '20' }, 'incident-at': { type: 'string', default: '8' }, concurrency: { type: 'string', default: '8' },
-  'write-every': { type: 'string', default: '4' }, deadline: { type: 'string', default: '3000' }, incident: { type: 'string', default: 'swap' },
+  'write-every': { type: 'string', default: '4' }, deadline: { type: 'string', default: '3000' }, incident: { type: 'string' },
+  topology: { type: 'string', default: 'single' },
 } });
+const patroni = values.topology === 'patroni';
 const seconds = Number(values.seconds);
 const incidentAt = Number(values['incident-at']);
 const deadlineMs = Number(values.deadline);
-const incident = values.incident as Incident;
+const incident = values.incident ?? (patroni ? 'switchover' : 'swap');
+const PATRONI_INCIDENTS = ['switchover', 'killLeader', 'blackholeLeader', 'killReplica'] as const;
+const SINGLE_INCIDENTS: readonly Incident[] = ['swap', 'demote', 'killBackends', 'blackholeSwap', 'restart'];
+if (!(patroni ? PATRONI_INCIDENTS as readonly string[] : SINGLE_INCIDENTS).includes(incident)) {
+  console.error(`--incident must be one of ${(patroni ? PATRONI_INCIDENTS : SINGLE_INCIDENTS).join(', ')}`);
+  process.exit(2);
+}
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
-if (!(await dockerAvailable())) {
+if (patroni && !(await patroniAvailable())) {
+  console.error('The Patroni drill needs Debian\'s patroni and etcd-server packages: apt-get install patroni etcd-server');
+  process.exit(2);
+}
+if (!patroni && !(await dockerAvailable())) {
   console.error('The drill needs a Docker engine: run `bash scripts/docker/ensureDocker.sh` (as root) first.');
   process.exit(2);
 }
@@ -37,16 +58,33 @@ function progress(label: string): (records: readonly CallRecord[]) => void {
   };
 }
 
+const load = () => ({
+  concurrency: Number(values.concurrency), writeEvery: Number(values['write-every']), deadlineMs,
+  beforeMs: incidentAt * 1000, afterMs: (seconds - incidentAt) * 1000,
+});
 const results: [string, DrillResult][] = [];
-for (const [label, resilient] of [['resilient', true], ['naive', false]] as const) {
-  console.error(`\n${label}: starting a primary and a synchronous replica…`);
-  await using cluster = await FailoverCluster.builder().start();
-  const r = await runDrill(cluster, () => cluster[incident](), {
-    resilient, concurrency: Number(values.concurrency), writeEvery: Number(values['write-every']), deadlineMs,
-    beforeMs: incidentAt * 1000, afterMs: (seconds - incidentAt) * 1000, onProgress: progress(label),
-  });
-  results.push([`${label} service, ${incident}`, r]);
-  if (process.stderr.isTTY) process.stderr.write('\n');
+if (patroni) {
+  for (const label of ['single endpoint', 'multi-host'] as const) {
+    console.error(`\n${label}: starting etcd and three Patroni nodes…`);
+    await using cluster = await PatroniCluster.start();
+    // One host: the leader when the drill starts, as a DNS name or an address nobody moves would give.
+    const single = await cluster.leaderUrl();
+    const target = label === 'multi-host' ? cluster : { url: () => single, origin: cluster.origin, events: cluster.events };
+    const reads = label === 'multi-host' ? loadConfig({ DATABASE_READ_URL: cluster.readUrl() }).DATABASE_READ_URL : undefined;
+    const r = await runDrill(target, () => cluster[incident as (typeof PATRONI_INCIDENTS)[number]](), {
+      resilient: true, ...load(), onProgress: progress(label), server: reads ? { DATABASE_READ_URL: reads } : {},
+    });
+    results.push([`${label}, ${incident}`, r]);
+    if (process.stderr.isTTY) process.stderr.write('\n');
+  }
+} else {
+  for (const [label, resilient] of [['resilient', true], ['naive', false]] as const) {
+    console.error(`\n${label}: starting a primary and a synchronous replica…`);
+    await using cluster = await FailoverCluster.builder().start();
+    const r = await runDrill(cluster, () => cluster[incident as Incident](), { resilient, ...load(), onProgress: progress(label) });
+    results.push([`${label} service, ${incident}`, r]);
+    if (process.stderr.isTTY) process.stderr.write('\n');
+  }
 }
 
 const s = results.map(([, r]) => summarizeDrill(r));
@@ -63,8 +101,9 @@ const rows: (string | number)[][] = [
   ['pool rebuilds', ...col((x) => x.rebuilds)],
   ['lost / duplicated writes', ...col((x) => `${x.lostWrites} / ${x.duplicatedWrites}`)],
 ];
-const heading = `Failover drill (${incident} at ${incidentAt} s of ${seconds} s, ${values.concurrency} concurrent callers, 1 write in ${values['write-every']}, ${deadlineMs} ms deadlines); node ${process.version}, ${new Date().toISOString()}`;
-const text = `${heading}\n\n${table(['', 'resilient', 'naive'], rows)}`;
+const columns = patroni ? ['', 'single endpoint (leader\'s host)', 'multi-host (3 hosts)'] : ['', 'resilient', 'naive'];
+const heading = `Failover drill, ${patroni ? 'Patroni cluster' : 'one endpoint'} (${incident} at ${incidentAt} s of ${seconds} s, ${values.concurrency} concurrent callers, 1 write in ${values['write-every']}, ${deadlineMs} ms deadlines); node ${process.version}, ${new Date().toISOString()}`;
+const text = `${heading}\n\n${table(columns, rows)}`;
 console.log(`\n${text}`);
 
 mkdirSync('reports', { recursive: true });

@@ -152,7 +152,12 @@ export class FailoverCluster implements AsyncDisposable {
     await sql(this.replicaUrl, 'SELECT pg_promote(wait => true)');
     this.#proxy.pointTo({ host: '127.0.0.1', port: this.#replica.port });
     this.#proxy.forwardNew();
-    this.#bouncer?.repoint(this.#replica.port);
+    if (this.#bouncer) {
+      // Through a pooler the new primary is reachable once the pooler lets a statement through
+      // (after a failed login it waits server_login_retry before trying again).
+      this.#bouncer.repoint(this.#replica.port);
+      await waitReady(this.url());
+    }
     this.mark('new primary accepts connections');
     this.#retired.push(this.#primary);
     [this.#primary, this.#replica] = [this.#replica, this.#primary];

@@ -89,6 +89,11 @@ export class PatroniCluster implements AsyncDisposable {
     return this.url(database).replace('?target_session_attrs=read-write', '');
   }
 
+  /** One host only: what a service gets from a DNS name or an address nobody moves after a failover. */
+  async leaderUrl(): Promise<string> {
+    return this.#hostUrl((await this.member('leader')).port);
+  }
+
   /** The members as Patroni's REST API reports them. */
   async members(): Promise<Member[]> {
     for (const node of this.#nodes) {
