@@ -1,4 +1,5 @@
-# The item master-data service. `docker compose up` builds it (needs a registry for node:24).
+# The item master-data service, where a registry serves node:24 (`docker build .`). Offline,
+# scripts/docker/buildHaImages.sh builds masterdata-service:local, which docker-compose.yml runs.
 FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
