@@ -1,3 +1,4 @@
+import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { runDrill, type DrillResult } from '../failover/runDrill.ts';
@@ -72,5 +73,16 @@ describe.runIf(available)('Patroni cluster under load: the service lists three h
     // While excluded, its reads went elsewhere: the lag it was excluded at is over the bound.
     const excludedAt = r.logs.find((l) => l.event === 'db_replica' && l.host === paused && l.exclusion === 'lagging');
     expect(Number(excludedAt?.lagMs)).toBeGreaterThan(1_000);
+  }, 180_000);
+});
+
+describe.runIf(available)('the baseline: the same service given one host (a DNS name nobody moves) shows the incident', () => {
+  it('after a switchover its writes keep failing to the end of the run', async () => {
+    await using cluster = await PatroniCluster.start();
+    const single = await cluster.leaderUrl();
+    const r = await runDrill({ url: () => single, origin: cluster.origin, events: cluster.events }, () => cluster.switchover(), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 4_000 });
+    report('single endpoint, switchover', r);
+    const end = Math.max(...r.records.map((x) => x.start));
+    expect(r.records.filter((x) => x.op === 'write' && x.code !== Status.OK && x.start > end - 1_000).length).toBeGreaterThan(0);
   }, 180_000);
 });
