@@ -75,13 +75,13 @@ describe.runIf(compose)('docker-compose.yml: etcd, three Patroni nodes and the s
         if (names.includes(undefined)) throw new Error(stdout);
         return names as [string, string];
       }, 60_000);
-      await dc('exec', '-T', 'patroni1', 'patronictl', '-c', '/etc/patroni.yml', 'switchover', '--leader', String(leader), '--candidate', String(candidate), '--force');
+      await dc('exec', '-T', 'patroni1', 'patronictl', '-c', '/etc/patroni.yml', 'switchover', '--leader', leader, '--candidate', candidate, '--force');
 
       await eventually('a write after the switchover', upsert, 30_000);
       const after = await writer();
       expect(after).toBeDefined();
       expect(after).not.toBe(before);
-      expect(after?.startsWith(String(candidate))).toBe(true);
+      expect(after?.startsWith(candidate)).toBe(true);
     } finally {
       pool.close();
       await dc('down', '-v', '--remove-orphans').catch(() => undefined);

@@ -1,6 +1,7 @@
 import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
+import { expectFailoverHeld, reportDrill } from '../failover/drillAssertions.ts';
 import { runDrill, type DrillResult } from '../failover/runDrill.ts';
 import { sleep } from '../support/runLoad.ts';
 import { patroniAvailable } from '../support/patroni/patroniAvailable.ts';
@@ -23,21 +24,6 @@ const server = (cluster: PatroniCluster) => {
   return { ...(DATABASE_READ_URL ? { DATABASE_READ_URL } : {}), DB_REPLICA_CHECK_INTERVAL_MS: 250, DB_MAX_REPLICA_LAG_MS: 1_000 };
 };
 
-function report(name: string, r: DrillResult): void {
-  const events = r.events.map((e) => `${Math.round(e.at)}ms ${e.name}`).join('; ');
-  console.log(`patroni ${name}: calls=${r.records.length} failedReads=${r.failedReads} failedWrites=${r.failedWrites} acked=${r.ackedWrites} lost=${r.lostWrites} dup=${r.duplicatedWrites} rebuilds=${JSON.stringify(r.rebuilds)} firstWriteAfterRecovery=${Math.round(r.firstWriteAfterRecoveryMs)}ms maxLatency=${Math.round(r.maxLatencyMs)}ms [${events}]`);
-}
-
-function expectHeld(r: DrillResult): void {
-  expect(r.records.length).toBeGreaterThan(200);
-  expect(r.failedReads).toBe(0);
-  expect(r.ackedWrites).toBeGreaterThan(20);
-  expect(r.lostWrites).toBe(0);
-  expect(r.duplicatedWrites).toBe(0);
-  expect(r.firstWriteAfterRecoveryMs).toBeLessThan(1_000);
-  expect(r.maxLatencyMs).toBeLessThan(DEADLINE_MS + 100);
-}
-
 /** Plain reads served by standbys, per host, from the service's routing log lines. */
 const replicaHosts = (r: DrillResult) => new Set(r.logs.filter((l) => l.event === 'db_replica' && l.exclusion === undefined).map((l) => l.host));
 
@@ -52,8 +38,8 @@ describe.runIf(available)('Patroni cluster under load: the service lists three h
   it.each(scenarios)('%s: no failed read, every acknowledged write exactly once, writes back within 1 s of the new leader, no call past its deadline', async (name, incident) => {
     await using cluster = await PatroniCluster.start();
     const r = await runDrill(cluster, () => incident(cluster), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 5_000, server: server(cluster) });
-    report(name, r);
-    expectHeld(r);
+    reportDrill(`patroni ${name}`, r);
+    expectFailoverHeld(r, DEADLINE_MS);
     expect(replicaHosts(r).size).toBeGreaterThan(0);
   }, 180_000);
 
@@ -65,8 +51,8 @@ describe.runIf(available)('Patroni cluster under load: the service lists three h
       await sleep(3_000);
       await cluster.resumeReplay();
     }, { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 2_000, server: server(cluster) });
-    report('replay paused', r);
-    expectHeld(r);
+    reportDrill('patroni replay paused', r);
+    expectFailoverHeld(r, DEADLINE_MS);
     const changes = r.logs.filter((l) => l.event === 'db_replica' && l.host === paused).map((l) => l.exclusion ?? 'serving');
     expect(changes).toContain('lagging');
     expect(changes.at(-1)).toBe('serving');
@@ -81,7 +67,7 @@ describe.runIf(available)('the baseline: the same service given one host (a DNS 
     await using cluster = await PatroniCluster.start();
     const single = await cluster.leaderUrl();
     const r = await runDrill({ url: () => single, origin: cluster.origin, events: cluster.events }, () => cluster.switchover(), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 4_000 });
-    report('single endpoint, switchover', r);
+    reportDrill('patroni single endpoint, switchover', r);
     const end = Math.max(...r.records.map((x) => x.start));
     expect(r.records.filter((x) => x.op === 'write' && x.code !== Status.OK && x.start > end - 1_000).length).toBeGreaterThan(0);
   }, 180_000);
