@@ -59,9 +59,9 @@ export class FailoverCluster implements AsyncDisposable {
 
   /** @internal used by the builder */
   static async create(image: string, synchronous: boolean, pgbouncer: boolean): Promise<FailoverCluster> {
-    const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-    const primary = await startNode(image, primaryPort, synchronous ? ['-c', "synchronous_standby_names=*"] : [], {});
-    const replica = await startNode(image, replicaPort, [], { POSTGRES_REPLICA_OF: `127.0.0.1:${primaryPort}` });
+    const primary = await startNode(image, synchronous ? ['-c', "synchronous_standby_names=*"] : [], {});
+    const primaryPort = primary.port;
+    const replica = await startNode(image, [], { POSTGRES_REPLICA_OF: `127.0.0.1:${primaryPort}` });
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: primaryPort });
     const cluster = new FailoverCluster(proxy, primary, replica);
     if (synchronous) await cluster.#waitForSyncStandby();
@@ -219,7 +219,19 @@ async function waitReady(url: string): Promise<void> {
   throw new Error('PostgreSQL did not come back');
 }
 
-async function startNode(image: string, port: number, extra: string[], env: Record<string, string>): Promise<Node> {
+/**
+ * One container on a free loopback port. A port found free can be taken by another process before
+ * PostgreSQL binds it (the container then exits during start-up): one more try, on another port.
+ */
+async function startNode(image: string, extra: string[], env: Record<string, string>): Promise<Node> {
+  try {
+    return await startNodeOn(await freePort(), image, extra, env);
+  } catch {
+    return startNodeOn(await freePort(), image, extra, env);
+  }
+}
+
+async function startNodeOn(port: number, image: string, extra: string[], env: Record<string, string>): Promise<Node> {
   const container = await new GenericContainer(image)
     .withNetworkMode('host')
     .withLabels({ [FAILOVER_LABEL]: 'true' })
