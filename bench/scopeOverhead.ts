@@ -1,7 +1,7 @@
 // npm run bench:scope — GetItemDetail through the real gRPC server with the call-scope
 // wrapper and without it, plus raw pg and plain Prisma findUnique as floors, in one run.
 // Prints numbers; asserts nothing. Needs the local PostgreSQL (TEST_PG_URL to override).
-import { Server, ServerCredentials, credentials, status as Status } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, credentials, status as Status } from '@grpc/grpc-js';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { startItemServer } from '../src/app/startItemServer.ts';
@@ -14,6 +14,7 @@ import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_se
 import { callLogInterceptor } from '../src/grpc/callLogInterceptor.ts';
 import { ServerError } from '../src/grpc/ServerError.ts';
 import { createItemService } from '../src/items/createItemService.ts';
+import { ItemLookup } from '../src/items/ItemLookup.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
 import { PageTokenCodec } from '../src/items/PageTokenCodec.ts';
 import { UpsertRequestRepository } from '../src/items/UpsertRequestRepository.ts';
@@ -45,8 +46,15 @@ bare.addService(ItemServiceService, createItemService({
   items: new ItemRepository(direct),
   upserts: new UpsertRequestRepository(direct),
   pageTokens: new PageTokenCodec('bench-secret-0123456789'),
+  lookup: new ItemLookup({ read: (_budget, work) => work(), items: new ItemRepository(direct), staleIfErrorMs: 0 }),
+  guard: (_method, handler) => (call, callback) => {
+    handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
+    );
+  },
   wrap: (_method, _access, handler) => (call, callback) => {
-    handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal }).then(
+    handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
       (res) => callback(null, res),
       (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
     );

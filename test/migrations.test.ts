@@ -75,11 +75,11 @@ describe('migrations match schema.prisma (drift test)', () => {
 describe('npm run db:migrate behaves like prisma migrate deploy', () => {
   it('records each migration in _prisma_migrations with its sha256 checksum, and a second run applies nothing', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
-    expect((await migrateDatabase(db.url)).applied).toEqual(['20261122000000_init']);
+    expect((await migrateDatabase(db.url)).applied).toEqual(['20261122000000_init', '20261123230000_item_change_notify']);
     expect((await migrateDatabase(db.url)).applied).toEqual([]);
-    const rows = await db.query<{ id: string; checksum: string; migration_name: string; finished_at: Date | null; applied_steps_count: number; logs: string | null }>('SELECT * FROM _prisma_migrations');
+    const rows = await db.query<{ id: string; checksum: string; migration_name: string; finished_at: Date | null; applied_steps_count: number; logs: string | null }>('SELECT * FROM _prisma_migrations ORDER BY migration_name');
     const script = readFileSync(join(MIGRATIONS_DIR, '20261122000000_init', 'migration.sql'));
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ migration_name: '20261122000000_init', checksum: createHash('sha256').update(script).digest('hex'), applied_steps_count: 1, logs: null });
     expect(rows[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(rows[0]?.finished_at).toBeInstanceOf(Date);
@@ -110,7 +110,7 @@ describe('npm run db:migrate behaves like prisma migrate deploy', () => {
   it('serialises concurrent deploys with Prisma\'s advisory lock: each migration is applied once', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
     const results = await Promise.all([migrateDatabase(db.url), migrateDatabase(db.url), migrateDatabase(db.url)]);
-    expect(results.flatMap((r) => r.applied)).toEqual(['20261122000000_init']);
-    expect(await db.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: 1 }]);
+    expect(results.flatMap((r) => r.applied)).toEqual(['20261122000000_init', '20261123230000_item_change_notify']);
+    expect(await db.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: 2 }]);
   });
 });

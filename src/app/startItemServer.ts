@@ -11,7 +11,8 @@ import { callLimitsInterceptor } from '../grpc/callLimitsInterceptor.ts';
 import { callLogInterceptor } from '../grpc/callLogInterceptor.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
 import { scopedUnary } from '../grpc/scopedUnary.ts';
-import { createItemService, type Wrap } from '../items/createItemService.ts';
+import { guardedUnary } from '../grpc/guardedUnary.ts';
+import { createItemService, type Guard, type Wrap } from '../items/createItemService.ts';
 import { ItemRepository } from '../items/ItemRepository.ts';
 import { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
@@ -19,6 +20,7 @@ import type { Logger } from '../log/createLogger.ts';
 import { logDatabaseEvents } from '../log/logDatabaseEvents.ts';
 import { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsServer.ts';
+import { createItemLookup, type ItemLookupService } from './createItemLookup.ts';
 
 export interface ItemServerOptions {
   readonly config: Config;
@@ -34,6 +36,8 @@ export interface RunningItemServer {
   readonly db: Database;
   readonly metrics: ServiceMetrics;
   readonly health: WritableHealthMonitor;
+  /** The item lookups, their cache and its change listener. */
+  readonly lookups: ItemLookupService;
   /** Stop accepting, let calls in flight finish for up to graceMs, then close the database. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -93,11 +97,14 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     if (e.probeHealth) void monitor.check();
   });
 
-  const wrap: Wrap = (method, access, handler, options) => scopedUnary({
-    db,
+  const guarded = {
     defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
-    onInternalError: (error, m) => log.error({ err: error, method: m }, 'internal error'),
-  }, method, access, handler, options);
+    onInternalError: (error: unknown, m: string) => log.error({ err: error, method: m }, 'internal error'),
+  };
+  const wrap: Wrap = (method, access, handler, options) => scopedUnary({ ...guarded, db }, method, access, handler, options);
+  const guard: Guard = (method, handler) => guardedUnary(guarded, method, handler);
+  const items = new ItemRepository(db.scope);
+  const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
   const limits = callLimitsInterceptor({
     maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
@@ -121,10 +128,12 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     'grpc-node.max_session_memory': 64,
   });
   server.addService(ItemServiceService, createItemService({
-    items: new ItemRepository(db.scope),
+    items,
     upserts: new UpsertRequestRepository(db.scope),
     pageTokens: new PageTokenCodec(pageTokenSecret),
+    lookup: lookups.lookup,
     wrap,
+    guard,
   }));
   health.addToServer(server);
   reflectionService().addToServer(server);
@@ -132,7 +141,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
   });
-  await Promise.all([monitor.start(), db.start()]);
+  await Promise.all([monitor.start(), db.start(), lookups.start()]);
   let metricsServer: MetricsServer | undefined;
   if (config.METRICS_PORT !== 'off') metricsServer = await startMetricsServer(metrics.registry, config.GRPC_HOST, config.METRICS_PORT);
 
@@ -153,12 +162,12 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
         });
       });
       monitor.stop();
-      await Promise.allSettled([db.close(), metricsServer?.close()]);
+      await Promise.allSettled([lookups.stop(), db.close(), metricsServer?.close()]);
     })();
     return stopping;
   };
 
-  return { port, metricsPort: metricsServer?.port, db, metrics, health: monitor, shutdown };
+  return { port, metricsPort: metricsServer?.port, db, metrics, health: monitor, lookups, shutdown };
 }
 
 function serverCredentials(config: Config): ServerCredentials {

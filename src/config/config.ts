@@ -52,6 +52,10 @@ const schema = z.object({
   GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   SEED_DEMO_DATA: flag.optional(),
+  ITEM_CACHE: flag.default(true),
+  ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
+  ITEM_CACHE_MAX_BYTES: int(1_024, 2 ** 40).default(128 * 1024 * 1024),
+  ITEM_CACHE_STALE_IF_ERROR_MS: int(0, 86_400_000).default(300_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -34,6 +34,8 @@ export interface DbErrorPolicy {
   readonly timeLimited: boolean;
   /** A database-side failure worth an event, a log line and a metric (application errors are not). */
   readonly reported: boolean;
+  /** The database cannot be reached now: a read may be answered from a cache, flagged stale. */
+  readonly staleIfError: boolean;
 }
 
 export interface DbErrorClass extends DbErrorPolicy {
@@ -105,12 +107,12 @@ const RULES: readonly Rule[] = [
   ['not_found', code('P2001', 'P2018', 'P2025')],
 ];
 
-const off = { retry: false, rebuild: false, probeHealth: false, opensBreaker: false, ambiguousAtCommit: false, timeLimited: false, reported: false } as const;
+const off = { retry: false, rebuild: false, probeHealth: false, opensBreaker: false, ambiguousAtCommit: false, timeLimited: false, reported: false, staleIfError: false } as const;
 
 /** The one table of per-kind decisions. */
 export const POLICY: Readonly<Record<DbErrorKind, DbErrorPolicy>> = {
-  connection_lost: { ...off, reported: true, retry: true, rebuild: true, probeHealth: true, ambiguousAtCommit: true },
-  unavailable: { ...off, reported: true, retry: true, probeHealth: true, opensBreaker: true },
+  connection_lost: { ...off, reported: true, retry: true, rebuild: true, probeHealth: true, ambiguousAtCommit: true, staleIfError: true },
+  unavailable: { ...off, reported: true, retry: true, probeHealth: true, opensBreaker: true, staleIfError: true },
   read_only: { ...off, reported: true, retry: true, rebuild: true, probeHealth: true },
   // The statement was cancelled on a connection that answered: running it once more with the
   // rest of the deadline adds no load (the first one is gone), and the pool is fine.
@@ -118,7 +120,7 @@ export const POLICY: Readonly<Record<DbErrorKind, DbErrorPolicy>> = {
   statement_timeout: { ...off, reported: true, timeLimited: true },
   saturated: { ...off, reported: true, timeLimited: true },
   misconfigured: { ...off, reported: true, probeHealth: true, opensBreaker: true },
-  circuit_open: { ...off },
+  circuit_open: { ...off, staleIfError: true },
   serialization: { ...off, reported: true, retry: true },
   constraint: off,
   not_found: off,

@@ -1,69 +1,35 @@
-import { status as Status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
-import type { Database } from '../db/Database.ts';
-import type { RunOptions } from '../db/Database.ts';
+import type { handleUnaryCall } from '@grpc/grpc-js';
+import type { Database, RunOptions } from '../db/Database.ts';
 import type { AccessMode } from '../db/DbScope.ts';
-import { ServerError } from './ServerError.ts';
-import { DEADLINE_EXCEEDED_MESSAGE, toServiceError } from './toServiceError.ts';
+import { guardedUnary, type GuardedUnaryDeps, type HandlerContext } from './guardedUnary.ts';
 
-export interface HandlerContext {
-  /** performance.now() value of the call's deadline. */
-  readonly deadline: number;
-  readonly signal: AbortSignal;
-}
+export type { HandlerContext } from './guardedUnary.ts';
 
-export interface ScopedUnaryDeps {
+export interface ScopedUnaryDeps extends GuardedUnaryDeps {
   readonly db: Database;
-  /** Applied when the client sent no deadline, so no call can hold a connection forever. */
-  readonly defaultDeadlineMs: number;
-  readonly onInternalError: (error: unknown, method: string) => void;
 }
 
 /**
- * Wraps a unary handler so that its database work runs in a call scope (read, write or
- * consistent-read), is retried once when that is safe, never outlives the call's deadline
- * or cancellation, and fails with a proper status. A ServerInterceptor cannot re-run a
- * handler, which is why this is a wrapper.
+ * A guarded unary handler (deadline, cancellation, exactly one answer, one status conversion)
+ * whose database work runs in a call scope (read, write or consistent-read) and is retried once
+ * when that is safe. A ServerInterceptor cannot re-run a handler, which is why this is a wrapper.
  */
 export function scopedUnary<Req, Res>(
   deps: ScopedUnaryDeps,
   method: string,
   access: AccessMode,
   handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
-  options: RunOptions = {},
+  options: ScopedOptions<Res> = {},
 ): handleUnaryCall<Req, Res> {
-  return (call: ServerUnaryCall<Req, Res>, callback) => {
-    const deadline = performance.now() + remainingMs(call.getDeadline(), deps.defaultDeadlineMs);
-    const controller = new AbortController();
-    const onCancelled = () => controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client'));
-    call.once('cancelled', onCancelled);
-    const timer = setTimeout(
-      () => controller.abort(new ServerError(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE)),
-      Math.max(0, deadline - performance.now()),
-    );
-    const ctx: HandlerContext = { deadline, signal: controller.signal };
-    // A database that hangs must not hold the call: the first of the work, the deadline and
-    // a cancellation answers it; whatever comes later is of no interest to anybody.
-    let answered = false;
-    const answer = (error: unknown, response?: Res) => {
-      if (answered) return;
-      answered = true;
-      clearTimeout(timer);
-      call.removeListener('cancelled', onCancelled);
-      if (error === undefined) {
-        callback(null, response);
-        return;
-      }
-      const { serviceError, internal } = toServiceError(error);
-      if (internal) deps.onInternalError(error, method);
-      callback(serviceError);
-    };
-    controller.signal.onabort = () => answer(controller.signal.reason);
-    deps.db.run(access, ctx, () => handler(call.request, ctx), options).then((response) => answer(undefined, response), answer);
-  };
+  const { onCommitted, ...run } = options;
+  return guardedUnary(deps, method, async (request, ctx) => {
+    const response = await deps.db.run(access, ctx, () => handler(request, ctx), run);
+    onCommitted?.(response);
+    return response;
+  });
 }
 
-function remainingMs(deadline: Date | number, fallbackMs: number): number {
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(at)) return fallbackMs;
-  return Math.max(0, at - Date.now());
+export interface ScopedOptions<Res> extends RunOptions {
+  /** Called with the answer once the call's transaction has committed (a cache learns the new version). */
+  readonly onCommitted?: (response: Res) => void;
 }

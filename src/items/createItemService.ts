@@ -1,54 +1,72 @@
 import { createHash } from 'node:crypto';
 import { status as Status, type handleUnaryCall } from '@grpc/grpc-js';
-import type { RunOptions } from '../db/Database.ts';
 import type { AccessMode } from '../db/DbScope.ts';
 import { ServerError } from '../grpc/ServerError.ts';
-import type { HandlerContext } from '../grpc/scopedUnary.ts';
+import type { HandlerContext, ScopedOptions } from '../grpc/scopedUnary.ts';
 import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
 import { itemDetailFromJson, itemDetailToJson, toItemDetail } from './itemDetail.ts';
 import { itemCodesOf, itemFieldsOf, itemNotFound, pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
+import type { ItemLookup, LookupResult } from './ItemLookup.ts';
 import type { ItemRepository } from './ItemRepository.ts';
 import type { PageTokenCodec } from './PageTokenCodec.ts';
 import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
 import { checkCode, checkPattern, Violations } from './validation.ts';
 
+/** A handler whose database work runs in a call scope (scopedUnary). */
 export type Wrap = <Req, Res>(
   method: string,
   access: AccessMode,
   handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
-  options?: RunOptions,
+  options?: ScopedOptions<Res>,
 ) => handleUnaryCall<Req, Res>;
+
+/** A handler that runs its database work itself (guardedUnary): the lookups, cached and coalesced. */
+export type Guard = <Req, Res>(method: string, handler: (request: Req, ctx: HandlerContext) => Promise<Res>) => handleUnaryCall<Req, Res>;
 
 export interface ItemServiceDeps {
   readonly items: ItemRepository;
   readonly upserts: UpsertRequestRepository;
   readonly pageTokens: PageTokenCodec;
+  readonly lookup: ItemLookup;
   readonly wrap: Wrap;
+  readonly guard: Guard;
 }
 
-export function createItemService({ items, upserts, pageTokens, wrap }: ItemServiceDeps): ItemServiceServer {
+export const STALE_KEY = 'x-masterdata-stale';
+export const STALE_AGE_KEY = 'x-masterdata-stale-age-ms';
+
+/** A stale answer says so in trailing metadata, with the age of its oldest entry. */
+function flagStale(ctx: HandlerContext, result: LookupResult): void {
+  if (result.staleAgeMs === undefined) return;
+  ctx.trailers.set(STALE_KEY, 'true');
+  ctx.trailers.set(STALE_AGE_KEY, String(Math.round(result.staleAgeMs)));
+}
+
+export function createItemService({ items, upserts, pageTokens, lookup, wrap, guard }: ItemServiceDeps): ItemServiceServer {
   return {
-    getItemDetail: wrap('GetItemDetail', 'read', async (req) => {
+    getItemDetail: guard('GetItemDetail', async (req, ctx) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       checkCode(v, 'item_code', req.itemCode);
       v.throwIfAny();
-      const item = await items.find(key, req.itemCode);
-      if (item) return toItemDetail(item);
-      throw (await items.storeExists(key)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
+      const result = await lookup.details(key, [req.itemCode], ctx);
+      flagStale(ctx, result);
+      const detail = result.found.get(req.itemCode);
+      if (detail) return detail;
+      throw (await lookup.storeExists(key, ctx)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
     }),
 
-    batchGetItemDetails: wrap('BatchGetItemDetails', 'read', async (req) => {
+    batchGetItemDetails: guard('BatchGetItemDetails', async (req, ctx) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const codes = itemCodesOf(v, req.itemCodes);
       v.throwIfAny();
-      const found = await items.findMany(key, codes);
-      if (found.length === 0 && !(await items.storeExists(key))) throw storeNotFound(key);
-      const byCode = new Map(found.map((item) => [item.itemCode, item]));
+      const result = await lookup.details(key, codes, ctx);
+      flagStale(ctx, result);
+      if (result.found.size === 0 && !(await lookup.storeExists(key, ctx))) throw storeNotFound(key);
       return {
-        items: codes.flatMap((code) => { const item = byCode.get(code); return item ? [toItemDetail(item)] : []; }),
-        missingItemCodes: codes.filter((code) => !byCode.has(code)),
+        items: codes.flatMap((code) => { const detail = result.found.get(code); return detail ? [detail] : []; }),
+        missingItemCodes: codes.filter((code) => !result.found.has(code)),
       };
     }),
 
@@ -100,6 +118,6 @@ export function createItemService({ items, upserts, pageTokens, wrap }: ItemServ
       const detail = toItemDetail(saved);
       await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, { item: itemDetailToJson(detail) as never, created: !existing });
       return { item: detail, created: !existing, replayed: false };
-    }, { idempotent: true }),
+    }, { idempotent: true, onCommitted: (response) => { if (response.item) lookup.remember(response.item); } }),
   };
 }

@@ -29,6 +29,11 @@ export class ServiceMetrics {
   readonly replicaServing = new Gauge({ name: 'masterdata_db_replica_serving', help: '1 while a read host serves plain reads', labelNames: ['host'] as const, registers: [this.registry] });
   readonly replicaExclusions = new Counter({ name: 'masterdata_db_replica_exclusions_total', help: 'Read hosts taken out of the read rotation, by why', labelNames: ['host', 'reason'] as const, registers: [this.registry] });
   readonly reads = new Counter({ name: 'masterdata_db_attempts_total', help: 'Database attempts by pool and host (replica: a standby served a plain read)', labelNames: ['pool', 'host', 'replica'] as const, registers: [this.registry] });
+  readonly cacheLookups = new Counter({ name: 'masterdata_item_cache_lookups_total', help: 'Item codes looked up, answered from the cache (hit) or the database (miss)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly staleAnswers = new Counter({ name: 'masterdata_item_cache_stale_answers_total', help: 'Lookups answered from the cache while the database was unreachable (x-masterdata-stale)', registers: [this.registry] });
+  readonly cacheEntries = new Gauge({ name: 'masterdata_item_cache_entries', help: 'Items held by the cache', registers: [this.registry] });
+  readonly cacheBytes = new Gauge({ name: 'masterdata_item_cache_bytes', help: 'Estimated size of the cache', registers: [this.registry] });
+  readonly cacheListening = new Gauge({ name: 'masterdata_item_cache_listening', help: '1 while the change listener is connected (the cache may answer)', registers: [this.registry] });
   readonly serving = new Gauge({ name: 'masterdata_health_serving', help: '1 while a writable database is reachable', registers: [this.registry] });
 
   constructor() {

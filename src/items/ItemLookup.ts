@@ -1,0 +1,112 @@
+import { EventEmitter } from 'node:events';
+import { classifyDbError } from '../db/classifyDbError.ts';
+import type { CallBudget } from '../db/Database.ts';
+import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
+import type { ItemCache } from './ItemCache.ts';
+import { toItemDetail } from './itemDetail.ts';
+import type { ItemRepository, StoreKey } from './ItemRepository.ts';
+
+export interface LookupResult {
+  readonly found: ReadonlyMap<string, ItemDetail>;
+  /** Set when the answer came from the cache while the database could not be reached: the oldest entry's age. */
+  readonly staleAgeMs?: number;
+}
+
+export interface ItemLookupEvents {
+  /** Codes answered from the cache (fresh) and codes read from the database. */
+  served: [{ hits: number; misses: number }];
+  /** A call answered from the cache while the database was unreachable. */
+  stale: [{ ageMs: number }];
+}
+
+export interface ItemLookupOptions {
+  /** Runs database work for plain reads (Database.run('read', …) in the service). */
+  readonly read: <T>(budget: CallBudget, work: () => Promise<T>) => Promise<T>;
+  readonly items: ItemRepository;
+  /** None: every lookup reads the database (ITEM_CACHE=off). */
+  readonly cache?: ItemCache;
+  readonly staleIfErrorMs: number;
+}
+
+/**
+ * Item details by natural key, for GetItemDetail and BatchGetItemDetails. Fresh cache entries
+ * answer without the database; the codes left are read in one query, in the call's own scope
+ * and deadline. While the database cannot be reached (the classifier's `staleIfError`), a lookup
+ * whose every code is cached is answered from the cache, flagged stale, for up to `staleIfErrorMs`.
+ */
+export class ItemLookup {
+  readonly events = new EventEmitter<ItemLookupEvents>();
+  readonly #options: ItemLookupOptions;
+
+  constructor(options: ItemLookupOptions) {
+    this.#options = options;
+  }
+
+  async details(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<LookupResult> {
+    const { cache } = this.#options;
+    const found = new Map<string, ItemDetail>();
+    const misses: string[] = [];
+    for (const code of new Set(codes)) {
+      const hit = cache?.fresh(key, code);
+      if (hit) found.set(code, hit);
+      else misses.push(code);
+    }
+    this.events.emit('served', { hits: found.size, misses: misses.length });
+    if (misses.length === 0) return { found };
+    try {
+      for (const [code, detail] of await this.#load(key, misses, budget)) found.set(code, detail);
+      return { found };
+    } catch (error) {
+      const stale = this.#stale(key, codes, error);
+      if (!stale) throw error;
+      return stale;
+    }
+  }
+
+  /** Whether the store exists (NOT_FOUND says which of store and item is unknown). */
+  storeExists(key: StoreKey, budget: CallBudget): Promise<boolean> {
+    return this.#options.read(budget, () => this.#options.items.storeExists(key));
+  }
+
+  /** Read-your-writes on this instance: a committed write's result, newer than anything cached. */
+  remember(detail: ItemDetail): void {
+    this.#options.cache?.store(detail, this.#options.cache.epoch);
+  }
+
+  #stale(key: StoreKey, codes: readonly string[], error: unknown): LookupResult | undefined {
+    const { cache, staleIfErrorMs } = this.#options;
+    if (!cache || staleIfErrorMs <= 0 || !classifyDbError(error).staleIfError) return undefined;
+    const found = new Map<string, ItemDetail>();
+    let oldest = 0;
+    for (const code of codes) {
+      const held = cache.any(key, code);
+      if (!held || held.ageMs > staleIfErrorMs) return undefined;
+      found.set(code, held.detail);
+      oldest = Math.max(oldest, held.ageMs);
+    }
+    this.events.emit('stale', { ageMs: oldest });
+    return { found, staleAgeMs: oldest };
+  }
+
+/**
+   * One query for the codes the cache could not answer. A single code goes through Prisma's
+   * findUnique, the one path along which Prisma keeps the call's async context, so the layer's
+   * deadline-derived query timeout reaches the pool (see the note on coalescing in README).
+   */
+  async #load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
+    const { read, items, cache } = this.#options;
+    const epoch = cache?.epoch ?? 0;
+    const rows = await read(budget, async () => {
+      if (codes.length !== 1) return items.findMany(key, codes);
+      const row = await items.find(key, codes[0] as string);
+      return row ? [row] : [];
+    });
+    const found = new Map<string, ItemDetail>();
+    for (const row of rows) {
+      const detail = toItemDetail(row);
+      cache?.store(detail, epoch);
+      found.set(row.itemCode, detail);
+    }
+    return found;
+  }
+}
