@@ -99,7 +99,7 @@ try {
   console.log(`Service logs: ${LOG_DIR}/overload-*.log. Overload bench: service in its own process (DB_POOL_MAX=${POOL_MAX}, two pools, ceiling ${2 * POOL_MAX}), load from another process, PostgreSQL 15 of the bench's own; ${cores.trim()} cores; node ${process.version}; ${new Date().toISOString()}\n`);
   {
     // Warm the server's caches first, so the column measured first is not the one that pays for them.
-    await using warm = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: 'off' });
+    await using warm = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: 'off', ITEM_CACHE: 'off' });
     await load({ kind: 'steady', target: warm.target, readers: 8, writers: 2, deadlineMs: 3_000, durationMs: 3_000, pauseMs: 1 });
   }
   for (const scenario of scenarios.filter((_, i) => !ONLY || ONLY.includes(String(i + 1)))) {
@@ -113,7 +113,8 @@ try {
       await sleep(1_000);
       // Every service's warnings and errors are kept, so any INTERNAL in a table can be traced.
       const logFile = `${LOG_DIR}/overload-${scenarios.indexOf(scenario) + 1}-${resilience}.log`;
-      await using service = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX) }, logFile);
+      // The item cache is off: this bench measures the data layer (bench:cache-outage runs it with the cache).
+      await using service = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX), ITEM_CACHE: 'off' }, logFile);
       await using sampler = new ConnectionSampler(cluster.url());
       const outcome = await scenario.run(service, cluster);
       await sleep(300);

@@ -2,8 +2,9 @@
 // Every server runs in a process of its own and every load comes from another process: the
 // Node load client (bench/throughput/loadClient.ts: 10,000 seeded items, uniform or Zipf codes)
 // and h2load (one fixed item, for comparison with the transport's limit). Rows: bare grpc-js, the
-// naive peer (grpc-js + one global PrismaClient), this service with DB_RESILIENCE=off, with its
-// defaults, and a 20-code batch; two interleaved rounds, the second in reverse order.
+// naive peer (grpc-js + one global PrismaClient), this service with DB_RESILIENCE=off, with the
+// item cache off, with its defaults (cache on), and a 20-code batch; two interleaved rounds, the
+// second in reverse order.
 //   npm run bench:throughput -- --seconds 5 --rounds 2
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -74,14 +75,16 @@ writeFileSync(body, frame);
 const serviceEnv = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', METRICS_PORT: '0', PAGE_TOKEN_SECRET: 'bench-secret-0123456789' };
 const bare = await serverProcess('bench/throughput/bareServer.ts', {});
 const naive = await serverProcess('bench/throughput/naiveServer.ts', { DATABASE_URL: db.url });
-await using off = await ServiceProcess.start({ ...serviceEnv, DB_RESILIENCE: 'off' });
-await using on = await ServiceProcess.start(serviceEnv);
+await using off = await ServiceProcess.start({ ...serviceEnv, DB_RESILIENCE: 'off', ITEM_CACHE: 'off' });
+await using uncached = await ServiceProcess.start({ ...serviceEnv, ITEM_CACHE: 'off' });
+await using cached = await ServiceProcess.start(serviceEnv);
 const rows: Row[] = [
   { name: 'bare grpc-js, a fixed ItemDetail (the transport\'s limit)', target: bare.target, batch: 0, h2load: true },
   { name: 'naive peer: grpc-js + one global PrismaClient', target: naive.target, batch: 0, h2load: true },
-  { name: 'this service, DB_RESILIENCE=off', target: off.target, batch: 0, h2load: true },
-  { name: 'this service, defaults', target: on.target, batch: 0, h2load: true },
-  { name: 'this service, defaults: BatchGetItemDetails of 20 codes (calls/s)', target: on.target, batch: 20, h2load: false },
+  { name: 'this service, DB_RESILIENCE=off ITEM_CACHE=off', target: off.target, batch: 0, h2load: true },
+  { name: 'this service, ITEM_CACHE=off', target: uncached.target, batch: 0, h2load: true },
+  { name: 'this service, defaults (item cache on)', target: cached.target, batch: 0, h2load: true },
+  { name: 'this service, defaults: BatchGetItemDetails of 20 codes (calls/s)', target: cached.target, batch: 20, h2load: false },
 ];
 
 const results = new Map<Row, { uniform: ThroughputResult[]; zipf: ThroughputResult[]; single: ThroughputResult[]; h2: number[] }>();
