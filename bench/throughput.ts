@@ -106,7 +106,7 @@ try {
   for (const p of [bare.proc, naive.proc]) if (p.pid !== undefined) process.kill(-p.pid, 'SIGTERM');
 }
 
-const each = (xs: ThroughputResult[], f: (x: ThroughputResult) => string) => xs.map(f).join(' / ');
+const each = (xs: ThroughputResult[], f: (x: ThroughputResult) => string) => xs.map(f).join('; ');
 const perSecond = (x: ThroughputResult) => `${Math.round(x.perSecond)}${x.errors > 0 ? ` (${x.errors} errors)` : ''}`;
 const text = table(
   ['server', '4×16 uniform, req/s', '4×16 Zipf, req/s', '4×16 uniform p50 / p99 (ms)', '1×1 p50 / p99 (ms)', 'h2load 4×16, one item, req/s'],
@@ -116,10 +116,10 @@ const text = table(
     return [
       row.name, each(r.uniform, perSecond), each(r.zipf, perSecond),
       each(r.uniform, (x) => `${fmt(x.p50)} / ${fmt(x.p99)}`), each(r.single, (x) => `${fmt(x.p50)} / ${fmt(x.p99)}`),
-      row.h2load ? r.h2.map((x) => String(Math.round(x))).join(' / ') : '–',
+      row.h2load ? r.h2.map((x) => String(Math.round(x))).join('; ') : '–',
     ];
   }),
 );
-console.log(`Item lookups, ${values.rounds} interleaved rounds of ${values.seconds} s per cell (round 1 / round 2); ${ITEMS} seeded items; ` +
+console.log(`Item lookups, ${values.rounds} interleaved rounds of ${values.seconds} s per cell (round 1; round 2); ${ITEMS} seeded items; ` +
   `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}); node ${process.version}; ${new Date().toISOString()}\n`);
 console.log(text);
