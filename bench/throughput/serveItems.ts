@@ -1,0 +1,19 @@
+import { Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
+import { ItemServiceService, type ItemServiceServer } from '../../src/generated/proto/masterdata/v1/item_service.ts';
+
+/**
+ * A baseline server of `npm run bench:throughput`: the two lookups given, the rest UNIMPLEMENTED,
+ * on a free port that it prints on stdout for the bench to find; stops on SIGTERM.
+ */
+export async function serveItems(lookups: Pick<ItemServiceServer, 'getItemDetail' | 'batchGetItemDetails'>): Promise<void> {
+  const server = new Server();
+  const implementation: ItemServiceServer = {
+    ...lookups,
+    listItems: (_call, callback) => callback({ code: Status.UNIMPLEMENTED }),
+    upsertItem: (_call, callback) => callback({ code: Status.UNIMPLEMENTED }),
+  };
+  server.addService(ItemServiceService, implementation);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  process.stdout.write(`listening on 127.0.0.1:${port} \n`);
+  process.on('SIGTERM', () => server.forceShutdown());
+}
