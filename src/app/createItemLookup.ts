@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Config } from '../config/config.ts';
 import type { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
 import type { Database } from '../db/Database.ts';
-import { writerUrl } from '../db/findWriter.ts';
+import { writerUrl } from '../db/WriterFinder.ts';
 import { ItemCache } from '../items/ItemCache.ts';
 import { ItemChangeListener } from '../items/ItemChangeListener.ts';
 import { ItemLookup } from '../items/ItemLookup.ts';

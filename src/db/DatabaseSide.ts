@@ -6,7 +6,7 @@ import { AdmissionGate } from './AdmissionGate.ts';
 import type { DbErrorClass } from './classifyDbError.ts';
 import { createPgPool, hostTargets, type PgPoolSettings } from './createPgPool.ts';
 import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
-import { WriterFinder } from './findWriter.ts';
+import { WriterFinder } from './WriterFinder.ts';
 import { probeHost, type HostTarget } from './probeHost.ts';
 import { ReplicaSet } from './ReplicaSet.ts';
 import { ResilientPool } from './ResilientPool.ts';

@@ -1,5 +1,5 @@
 import { classifyDbError, type DbErrorClass } from './classifyDbError.ts';
-import { NoWritableHostError, WriterFinder } from './findWriter.ts';
+import { NoWritableHostError, WriterFinder } from './WriterFinder.ts';
 import type { HostTarget } from './probeHost.ts';
 
 /** What one probe found: a writable server, a read-only one, or none at all (and why). */

@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
-import { writerUrl } from './findWriter.ts';
+import { writerUrl } from './WriterFinder.ts';
 
 export const DEMO_TENANT = 'demo';
 

@@ -1,7 +1,7 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../../src/config/config.ts';
 import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
-import { writerUrl } from '../../src/db/findWriter.ts';
+import { writerUrl } from '../../src/db/WriterFinder.ts';
 import { migrateDatabase } from '../../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../../src/db/seedDemoData.ts';
 import type { ClusterEvent } from '../support/failover/FailoverCluster.ts';

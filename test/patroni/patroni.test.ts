@@ -2,7 +2,8 @@ import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { expectFailoverHeld, reportDrill } from '../failover/drillAssertions.ts';
-import { runDrill, type DrillResult } from '../failover/runDrill.ts';
+import { DRILL_SERVER, runDrill, type DrillResult } from '../failover/runDrill.ts';
+import { ConnectionSampler } from '../support/ConnectionSampler.ts';
 import { sleep } from '../support/runLoad.ts';
 import { patroniAvailable } from '../support/patroni/patroniAvailable.ts';
 import { PatroniCluster } from '../support/patroni/PatroniCluster.ts';
@@ -12,6 +13,7 @@ import { PatroniCluster } from '../support/patroni/PatroniCluster.ts';
 // the writer itself and reads from the standbys. Steady gRPC load, an incident in the middle.
 const available = await patroniAvailable();
 const DEADLINE_MS = 3_000;
+const POOL_MAX = DRILL_SERVER.DB_POOL_MAX ?? 10;
 
 if (!available) {
   const why = 'patroni and etcd are not installed (apt-get install patroni etcd-server; .ci/run does it)';
@@ -35,12 +37,26 @@ describe.runIf(available)('Patroni cluster under load: the service lists three h
     ['a replica killed: reads continue on the other standby or the leader', (c: PatroniCluster) => c.killReplica()],
   ] as const;
 
-  it.each(scenarios)('%s: no failed read, every acknowledged write exactly once, writes back within 1 s of the new leader, no call past its deadline', async (name, incident) => {
+  it.each(scenarios)('%s: no failed read, every acknowledged write exactly once, writes back within 1 s of the new leader, no call past its deadline, connections per host within the pools', async (name, incident) => {
     await using cluster = await PatroniCluster.start();
-    const r = await runDrill(cluster, () => incident(cluster), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 5_000, server: server(cluster) });
-    reportDrill(`patroni ${name}`, r);
-    expectFailoverHeld(r, DEADLINE_MS);
-    expect(replicaHosts(r).size).toBeGreaterThan(0);
+    // Counted where they count: pg_stat_activity on each host, every 50 ms, through the incident.
+    const samplers = cluster.hostUrls().map((url) => new ConnectionSampler(url));
+    try {
+      const r = await runDrill(cluster, () => incident(cluster), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 5_000, server: server(cluster) });
+      reportDrill(`patroni ${name}`, r);
+      expectFailoverHeld(r, DEADLINE_MS);
+      expect(replicaHosts(r).size).toBeGreaterThan(0);
+      const peaks = samplers.map((s) => s.peak);
+      console.log(`patroni ${name}: peak connections per host ${JSON.stringify(peaks)}`);
+      expect(Math.max(...peaks.map((p) => p['masterdata-read'] ?? 0))).toBeGreaterThan(0);
+      // Per host: the write pool, and for reads the pool that follows the writer plus that host's standby pool.
+      for (const p of peaks) {
+        expect(p['masterdata-write'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
+        expect(p['masterdata-read'] ?? 0).toBeLessThanOrEqual(2 * POOL_MAX);
+      }
+    } finally {
+      await Promise.all(samplers.map((s) => s[Symbol.asyncDispose]()));
+    }
   }, 180_000);
 
   it('a standby whose replay is paused is excluded once over the lag bound, and readmitted after it catches up', async () => {

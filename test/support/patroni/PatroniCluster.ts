@@ -89,6 +89,11 @@ export class PatroniCluster implements AsyncDisposable {
     return this.url(database).replace('?target_session_attrs=read-write', '');
   }
 
+  /** Each node's own URL (as the superuser), for counting what the service holds there. */
+  hostUrls(): string[] {
+    return this.#nodes.map((n) => this.#hostUrl(n.port));
+  }
+
   /** One host only: what a service gets from a DNS name or an address nobody moves after a failover. */
   async leaderUrl(): Promise<string> {
     return this.#hostUrl((await this.member('leader')).port);
