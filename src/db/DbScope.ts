@@ -29,7 +29,10 @@ export class DbScope implements ScopedClientSource {
   readonly #storage = new AsyncLocalStorage<CallScopeState>();
 
   run<T>(state: CallScopeState, fn: () => Promise<T>): Promise<T> {
-    return this.#storage.run(state, fn);
+    // Awaited inside the scope: a Prisma query is a lazy thenable that runs only when somebody
+    // calls then(). Returned as it is, it would run in the caller's context, outside the scope,
+    // and the pool would not see the call's deadline (`() => repo.find(…)` did exactly that).
+    return this.#storage.run(state, async () => await fn());
   }
 
   /** The client of the current call. Throws when called outside a scope: that is a bug, not a fallback. */
