@@ -57,10 +57,14 @@ export class DatabaseSide {
   readonly writer: SideMember;
   readonly replicas: ReplicaSet<SideMember> | undefined;
   readonly #settings: SideSettings;
+  /** The one host of a single-host endpoint (a multi-host writer pool names its own once located). */
+  readonly #firstHost: string | undefined;
 
   constructor(role: PoolRole, settings: SideSettings, events: EventEmitter<DatabaseEvents>, queryTimeout: () => number | undefined) {
     this.role = role;
     this.#settings = settings;
+    const first = settings.endpoint.hosts[0];
+    this.#firstHost = first && hostLabel(first);
     const member = (pool: ResilientPool): SideMember => {
       pool.events.on('rebuild', (e) => events.emit('rebuild', { ...e, pool: role }));
       pool.events.on('rebuildSkipped', (e) => events.emit('rebuildSkipped', { pool: role, why: e.why }));
@@ -102,8 +106,7 @@ export class DatabaseSide {
   route(plainRead: boolean): Route {
     const standby = plainRead ? this.replicas?.pick() : undefined;
     if (standby) return { member: standby.member, host: standby.host, replica: true };
-    const first = this.#settings.endpoint.hosts[0];
-    return { member: this.writer, host: this.writer.pool.host ?? (first && hostLabel(first)), replica: false };
+    return { member: this.writer, host: this.writer.pool.host ?? this.#firstHost, replica: false };
   }
 
   /** A failure that casts doubt on the host (connection-level): no more reads there until it is probed well. */

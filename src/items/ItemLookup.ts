@@ -88,11 +88,7 @@ export class ItemLookup {
     return { found, staleAgeMs: oldest };
   }
 
-/**
-   * One query for the codes the cache could not answer. A single code goes through Prisma's
-   * findUnique, the one path along which Prisma keeps the call's async context, so the layer's
-   * deadline-derived query timeout reaches the pool (see the note on coalescing in README).
-   */
+  /** One query for the codes the cache could not answer: findUnique for one, findMany for several. */
   async #load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
     const { read, items, cache } = this.#options;
     const epoch = cache?.epoch ?? 0;
