@@ -67,7 +67,12 @@ describe('overload is not an outage', () => {
     expect(sampler.peak['masterdata-write'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
     expect(await metric(t, 'masterdata_db_pool_rebuilds_total')).toBe(0);
     expect(summarise(records)).not.toHaveProperty(['read:INTERNAL']);
-    expect(records.some((r) => r.code === Status.DEADLINE_EXCEEDED || r.code === Status.RESOURCE_EXHAUSTED)).toBe(true);
+    // The lock did bite, and every call it failed was told to come back later. Which of the three
+    // depends on where the call waited: coalesced reads share a connection and end by the query
+    // timeout (UNAVAILABLE), calls queued for a connection by the deadline or the gate.
+    const failed = records.filter((r) => r.code !== Status.OK);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.filter((r) => ![Status.DEADLINE_EXCEEDED, Status.RESOURCE_EXHAUSTED, Status.UNAVAILABLE].includes(r.code))).toEqual([]);
     const after = records.filter((r) => r.start > released + 500);
     expect(after.length).toBeGreaterThan(50);
     expect(after.filter((r) => r.code !== Status.OK)).toEqual([]);

@@ -32,6 +32,7 @@ export function createItemLookup(config: Config, endpoint: DatabaseEndpoint, db:
     metrics.cacheLookups.inc({ result: 'miss' }, e.misses);
   });
   lookup.events.on('stale', () => metrics.staleAnswers.inc());
+  lookup.batcher.events.on('query', (q) => metrics.lookupCallsPerQuery.observe(q.callers));
   if (!cache) return { lookup, cache, listener: undefined, start: () => Promise.resolve(), stop: () => Promise.resolve() };
 
   const listener = new ItemChangeListener({

@@ -5,6 +5,7 @@ import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.t
 import type { ItemCache } from './ItemCache.ts';
 import { toItemDetail } from './itemDetail.ts';
 import type { ItemRepository, StoreKey } from './ItemRepository.ts';
+import { LookupBatcher } from './LookupBatcher.ts';
 
 export interface LookupResult {
   readonly found: ReadonlyMap<string, ItemDetail>;
@@ -30,16 +31,18 @@ export interface ItemLookupOptions {
 
 /**
  * Item details by natural key, for GetItemDetail and BatchGetItemDetails. Fresh cache entries
- * answer without the database; the codes left are read in one query, in the call's own scope
- * and deadline. While the database cannot be reached (the classifier's `staleIfError`), a lookup
+ * answer without the database; the codes left are read through the LookupBatcher, one query
+ * shared by every concurrent call for the store. While the database cannot be reached (the classifier's `staleIfError`), a lookup
  * whose every code is cached is answered from the cache, flagged stale, for up to `staleIfErrorMs`.
  */
 export class ItemLookup {
   readonly events = new EventEmitter<ItemLookupEvents>();
+  readonly batcher: LookupBatcher;
   readonly #options: ItemLookupOptions;
 
   constructor(options: ItemLookupOptions) {
     this.#options = options;
+    this.batcher = new LookupBatcher((key, codes, budget) => this.#load(key, codes, budget));
   }
 
   async details(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<LookupResult> {
@@ -54,7 +57,7 @@ export class ItemLookup {
     this.events.emit('served', { hits: found.size, misses: misses.length });
     if (misses.length === 0) return { found };
     try {
-      for (const [code, detail] of await this.#load(key, misses, budget)) found.set(code, detail);
+      for (const [code, detail] of await this.batcher.load(key, misses, budget)) found.set(code, detail);
       return { found };
     } catch (error) {
       const stale = this.#stale(key, codes, error);
@@ -88,15 +91,12 @@ export class ItemLookup {
     return { found, staleAgeMs: oldest };
   }
 
-  /** One query for the codes the cache could not answer: findUnique for one, findMany for several. */
+  /** One query for the codes of every call in the batch (the budget is the batch's). */
   async #load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
     const { read, items, cache } = this.#options;
+    // Taken before the query: a flush while it runs makes its rows too old to keep.
     const epoch = cache?.epoch ?? 0;
-    const rows = await read(budget, async () => {
-      if (codes.length !== 1) return items.findMany(key, codes);
-      const row = await items.find(key, codes[0] as string);
-      return row ? [row] : [];
-    });
+    const rows = await read(budget, () => items.findMany(key, codes));
     const found = new Map<string, ItemDetail>();
     for (const row of rows) {
       const detail = toItemDetail(row);

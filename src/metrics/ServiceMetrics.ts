@@ -34,6 +34,12 @@ export class ServiceMetrics {
   readonly cacheEntries = new Gauge({ name: 'masterdata_item_cache_entries', help: 'Items held by the cache', registers: [this.registry] });
   readonly cacheBytes = new Gauge({ name: 'masterdata_item_cache_bytes', help: 'Estimated size of the cache', registers: [this.registry] });
   readonly cacheListening = new Gauge({ name: 'masterdata_item_cache_listening', help: '1 while the change listener is connected (the cache may answer)', registers: [this.registry] });
+  readonly lookupCallsPerQuery = new Histogram({
+    name: 'masterdata_item_lookup_calls_per_query',
+    help: 'Calls answered by one coalesced item query (GetItemDetail and BatchGetItemDetails)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
   readonly serving = new Gauge({ name: 'masterdata_health_serving', help: '1 while a writable database is reachable', registers: [this.registry] });
 
   constructor() {
