@@ -50,7 +50,12 @@ async function load(plan: ThroughputPlan): Promise<ThroughputResult> {
   return JSON.parse(stdout) as ThroughputResult;
 }
 
+/** h2load is optional (Debian's nghttp2-client): without it the column says so instead of failing the run. */
+const hasH2load = await run('h2load', ['--version']).then(() => true, () => false);
+if (!hasH2load) console.error('h2load not found (apt-get install nghttp2-client): its column is left empty');
+
 async function h2load(target: string, body: string): Promise<number> {
+  if (!hasH2load) return Number.NaN;
   const { stdout } = await run('h2load', [
     '-c', '4', '-m', '16', '-D', String(durationMs / 1000), '--warm-up-time=1', '-d', body,
     '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://${target}/masterdata.v1.ItemService/GetItemDetail`,

@@ -126,6 +126,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     'grpc.max_connection_idle_ms': config.GRPC_MAX_CONNECTION_IDLE_MS,
     // grpc-js turns Node's per-session memory bound off by default; 64 MB keeps it on.
     'grpc-node.max_session_memory': 64,
+    'grpc.enable_channelz': 0,
   });
   server.addService(ItemServiceService, createItemService({
     items,

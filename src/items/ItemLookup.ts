@@ -96,7 +96,7 @@ export class ItemLookup {
     const { read, items, cache } = this.#options;
     // Taken before the query: a flush while it runs makes its rows too old to keep.
     const epoch = cache?.epoch ?? 0;
-    const rows = await read(budget, () => items.findMany(key, codes));
+    const rows = await read(budget, () => items.findByCodes(key, codes));
     const found = new Map<string, ItemDetail>();
     for (const row of rows) {
       const detail = toItemDetail(row);

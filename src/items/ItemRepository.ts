@@ -8,6 +8,19 @@ export interface StoreKey {
 
 export type ItemFieldsData = Omit<Prisma.ItemUncheckedCreateInput, 'id' | 'tenantId' | 'storeCode' | 'itemCode' | 'version' | 'createdAt' | 'updatedAt'>;
 
+/**
+ * The hot read (coalesced lookups): a constant SQL text with bound parameters, run through Prisma's
+ * raw query, which skips the query compiler and the model's result mapping. `npm run
+ * bench:read-cost` on this machine: 17 codes cost this process 332 µs of CPU per query this way
+ * against 518 µs with `findMany` (bare pg: 214 µs). The aliases give the rows the shape of the
+ * `Item` model; a test compares them with `findMany`'s, field by field, so the two cannot drift.
+ */
+const ITEMS_BY_CODE_SQL = `SELECT id, tenant_id AS "tenantId", store_code AS "storeCode", item_code AS "itemCode", barcode, description,
+  short_description AS "shortDescription", unit_price AS "unitPrice", unit_cost AS "unitCost", tax_code AS "taxCode",
+  category_code AS "categoryCode", active, discountable, sold_by_weight AS "soldByWeight", minimum_age AS "minimumAge",
+  version, created_at AS "createdAt", updated_at AS "updatedAt"
+  FROM item WHERE tenant_id = $1 AND store_code = $2 AND item_code = ANY($3::text[])`;
+
 /** Item queries. It owns no client: every method runs on the client of the current call scope. */
 export class ItemRepository {
   readonly #scope: ScopedClientSource;
@@ -27,6 +40,11 @@ export class ItemRepository {
   /** One round trip for the whole batch. */
   findMany(key: StoreKey, itemCodes: readonly string[]): Promise<Item[]> {
     return this.#scope.db().item.findMany({ where: { ...key, itemCode: { in: [...itemCodes] } } });
+  }
+
+  /** The same rows as `findMany`, by the cheaper prepared raw query: for the lookups, read all day long. */
+  findByCodes(key: StoreKey, itemCodes: readonly string[]): Promise<Item[]> {
+    return this.#scope.db().$queryRawUnsafe<Item[]>(ITEMS_BY_CODE_SQL, key.tenantId, key.storeCode, itemCodes);
   }
 
   /** Keyset page ordered by item code: stable under inserts, no OFFSET scans. */
