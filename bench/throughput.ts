@@ -3,8 +3,8 @@
 // Node load client (bench/throughput/loadClient.ts: 10,000 seeded items, uniform or Zipf codes)
 // and h2load (one fixed item, for comparison with the transport's limit). Rows: bare grpc-js, the
 // naive peer (grpc-js + one global PrismaClient), this service with DB_RESILIENCE=off, with the
-// item cache off, with its defaults (cache on), and a 20-code batch; two interleaved rounds, the
-// second in reverse order.
+// item cache off, with its defaults (cache on), and a 20-code batch; every server first reads every
+// item once; two interleaved rounds, the second in reverse order.
 //   npm run bench:throughput -- --seconds 5 --rounds 2
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -96,6 +96,9 @@ const results = new Map<Row, { uniform: ThroughputResult[]; zipf: ThroughputResu
 for (const row of rows) results.set(row, { uniform: [], zipf: [], single: [], h2: [] });
 const base = { warmupMs: 1_000, durationMs, items: ITEMS };
 try {
+  // Every server reads every item once before the first round: the cache row measures a warm
+  // cache (a till's steady state), and the database rows a warm buffer cache.
+  for (const row of rows) await load({ ...base, warmupMs: 0, durationMs: 0, target: row.target, connections: 1, streams: 1, codes: 'uniform', batch: 0, prime: true });
   for (let round = 0; round < Number(values.rounds); round += 1) {
     for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
       const r = results.get(row);

@@ -24,13 +24,25 @@ function fakeLoader(delayMs = 5) {
   return { queries, load };
 }
 
+/** A query in flight for another store: the batcher is busy, so calls wait for the tick. */
+const busy = (batcher: LookupBatcher) => batcher.load(S2, ['z'], budget()).catch(() => undefined);
+
 describe('LookupBatcher', () => {
-  it('answers the calls of one tick for one store with one query, each with exactly its own codes', async () => {
+  it('sends a lone call on an idle batcher at once, without waiting for the tick', () => {
     const { queries, load } = fakeLoader();
     const batcher = new LookupBatcher(load);
+    void batcher.load(S1, ['a', 'b'], budget());
+    expect(queries.map((q) => q.codes)).toEqual([['a', 'b']]);
+  });
+
+  it('answers the calls of one tick for one store with one query while busy, each with exactly its own codes', async () => {
+    const { queries, load } = fakeLoader();
+    const batcher = new LookupBatcher(load);
+    const first = batcher.load(S1, ['z'], budget());
     const asks = [['a'], ['b', 'x'], ['a', 'c'], ['y'], ['c']];
     const answers = await Promise.all(asks.map((codes) => batcher.load(S1, codes, budget())));
-    expect(queries.map((q) => q.codes)).toEqual([['a', 'b', 'c', 'x', 'y']]);
+    await first;
+    expect(queries.map((q) => q.codes)).toEqual([['z'], ['a', 'b', 'c', 'x', 'y']]);
     expect(answers.map((m) => [...m.keys()].sort())).toEqual([['a'], ['b'], ['a', 'c'], [], ['c']]);
   });
 
@@ -59,8 +71,8 @@ describe('LookupBatcher', () => {
     const batcher = new LookupBatcher(load);
     const short = budget(100);
     const long = budget(900);
-    await Promise.all([batcher.load(S1, ['a'], short), batcher.load(S1, ['b'], long)]);
-    expect(queries[0]?.deadline()).toBe(long.deadline);
+    await Promise.all([batcher.load(S1, ['z'], budget()), batcher.load(S1, ['a'], short), batcher.load(S1, ['b'], long)]);
+    expect(queries[1]?.deadline()).toBe(long.deadline);
   });
 
   it('lets a caller leave at its own abort while the others get their answer, and aborts the query once all have gone', async () => {
@@ -68,12 +80,14 @@ describe('LookupBatcher', () => {
     const batcher = new LookupBatcher(load);
     const leaving = budget();
     const staying = budget();
+    void busy(batcher);
     const left = batcher.load(S1, ['a'], leaving);
     const stays = batcher.load(S1, ['b'], staying);
     await sleep(10);
     leaving.controller.abort(new Error('deadline'));
     await expect(left).rejects.toThrow('deadline');
-    expect(queries[0]?.signal.aborted).toBe(false);
+    expect(queries[1]?.codes).toEqual(['a', 'b']);
+    expect(queries[1]?.signal.aborted).toBe(false);
     expect((await stays).has('b')).toBe(true);
 
     const alone = budget();
@@ -81,27 +95,29 @@ describe('LookupBatcher', () => {
     await sleep(10);
     alone.controller.abort(new Error('cancelled'));
     await expect(gone).rejects.toThrow('cancelled');
-    expect(queries[1]?.signal.aborted).toBe(true);
+    expect(queries[2]?.signal.aborted).toBe(true);
   });
 
   it('never sends a batch whose callers all left before the tick ended, and starts a fresh one for newcomers', async () => {
     const { queries, load } = fakeLoader();
     const batcher = new LookupBatcher(load);
     const gone = budget();
+    void busy(batcher);
     const left = batcher.load(S1, ['a'], gone);
     gone.controller.abort(new Error('cancelled'));
     const later = batcher.load(S1, ['b'], budget());
     await expect(left).rejects.toThrow('cancelled');
     expect([...(await later).keys()]).toEqual(['b']);
-    expect(queries.map((q) => q.codes)).toEqual([['b']]);
+    expect(queries.map((q) => q.codes)).toEqual([['z'], ['b']]);
   });
 
   it('fails every caller of a failed query with its error, and reports the query', async () => {
     const batcher = new LookupBatcher(() => Promise.reject(new Error('connection lost')));
     const reports: { callers: number; ok: boolean }[] = [];
     batcher.events.on('query', (q) => reports.push(q));
+    void busy(batcher);
     const results = await Promise.allSettled([batcher.load(S1, ['a'], budget()), batcher.load(S1, ['b'], budget())]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(reports).toEqual([{ callers: 2, codes: 2, ok: false }]);
+    expect(reports).toEqual([{ callers: 1, codes: 1, ok: false }, { callers: 2, codes: 2, ok: false }]);
   });
 });

@@ -25,6 +25,7 @@ class SharedQuery implements CallBudget {
   readonly #controller = new AbortController();
   #deadline = 0;
   #present = 0;
+  #answered = false;
   callers = 0;
 
   constructor() {
@@ -33,6 +34,9 @@ class SharedQuery implements CallBudget {
     promise.catch(() => undefined);
     this.result = promise;
     this.#settle = resolve;
+    promise.then(() => {
+      this.#answered = true;
+    }, () => undefined);
   }
 
   get deadline(): number {
@@ -48,22 +52,18 @@ class SharedQuery implements CallBudget {
     this.#settle(this.signal.aborted ? Promise.reject(this.signal.reason as Error) : (async () => load(this))());
   }
 
-  /** Counts the caller in until it is answered or aborts; returns how it leaves. */
-  join(budget: CallBudget): () => void {
+  /** Counts a caller in; its deadline extends the query's. */
+  join(deadline: number): void {
     this.callers += 1;
     this.#present += 1;
-    this.#deadline = Math.max(this.#deadline, budget.deadline);
-    let left = false;
-    const leave = () => {
-      if (left) return;
-      left = true;
-      budget.signal.removeEventListener('abort', leave);
-      this.#present -= 1;
-      // Nobody waits any more: the answer is of no use, the connection it holds is.
-      if (this.#present === 0) this.#controller.abort(budget.signal.reason ?? new Error('every caller has gone'));
-    };
-    budget.signal.addEventListener('abort', leave, { once: true });
-    return leave;
+    this.#deadline = Math.max(this.#deadline, deadline);
+  }
+
+  /** A caller was answered or gave up; once nobody waits, the answer is of no use, the connection it holds is. */
+  leave(reason: unknown): void {
+    this.#present -= 1;
+    // Only a query still running is aborted: an abort is not free (an Error, the signal's listeners).
+    if (this.#present === 0 && !this.#answered) this.#controller.abort(reason ?? new Error('every caller has gone'));
   }
 }
 
@@ -86,17 +86,36 @@ export class LookupBatcher {
     this.#load = load;
   }
 
-  async load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
-    budget.signal.throwIfAborted();
+  load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
+    if (budget.signal.aborted) return Promise.reject(budget.signal.reason as Error);
     const store = `${key.tenantId}\u0000${key.storeCode}`;
+    // Idle (nothing sent, nothing collecting): this call's query goes at once, without waiting for
+    // the tick; calls arriving meanwhile collect behind it. Busy: everybody waits for the tick.
+    const idle = this.#inFlight.size === 0 && this.#pending.size === 0;
     const queries = new Set<SharedQuery>();
     for (const code of codes) {
       const flying = this.#inFlight.get(`${store}\u0000${code}`);
       queries.add(flying && !flying.signal.aborted ? flying : this.#collect(store, key, code));
     }
-    const leaves = [...queries].map((query) => query.join(budget));
-    try {
-      const results = await abortable(Promise.all([...queries].map((query) => query.result)), budget.signal);
+    if (idle) this.#flush();
+    const list = [...queries];
+    for (const query of list) query.join(budget.deadline);
+    const { promise, resolve, reject } = Promise.withResolvers<Map<string, ItemDetail>>();
+    // One abort listener per call: EventTarget listeners are among the dearest things on this path.
+    let settled = false;
+    const settle = (reason?: unknown) => {
+      if (settled) return false;
+      settled = true;
+      budget.signal.removeEventListener('abort', onAbort);
+      for (const query of list) query.leave(reason);
+      return true;
+    };
+    const onAbort = () => {
+      if (settle(budget.signal.reason)) reject(budget.signal.reason as Error);
+    };
+    budget.signal.addEventListener('abort', onAbort, { once: true });
+    Promise.all(list.map((query) => query.result)).then((results) => {
+      if (!settle()) return;
       const found = new Map<string, ItemDetail>();
       for (const result of results) {
         for (const code of codes) {
@@ -104,10 +123,11 @@ export class LookupBatcher {
           if (detail) found.set(code, detail);
         }
       }
-      return found;
-    } finally {
-      for (const leave of leaves) leave();
-    }
+      resolve(found);
+    }, (error: unknown) => {
+      if (settle()) reject(error as Error);
+    });
+    return promise;
   }
 
   #collect(store: string, key: StoreKey, code: string): SharedQuery {
@@ -143,13 +163,4 @@ export class LookupBatcher {
     };
     query.result.then(() => done(true), () => done(false));
   }
-}
-
-/** The work, or the caller's own abort reason as soon as it aborts (the work goes on for others). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
