@@ -15,9 +15,9 @@ function budget(ms = 1_000, controller = new AbortController()): CallBudget & { 
 
 /** A loader that records each query and answers after `delayMs`, or never when the budget aborts. */
 function fakeLoader(delayMs = 5) {
-  const queries: { key: StoreKey; codes: string[]; deadline: () => number; signal: AbortSignal }[] = [];
+  const queries: { key: StoreKey; codes: string[]; sentWith: number; deadline: () => number; signal: AbortSignal }[] = [];
   const load = async (key: StoreKey, codes: readonly string[], b: CallBudget) => {
-    queries.push({ key, codes: [...codes].sort(), deadline: () => b.deadline, signal: b.signal });
+    queries.push({ key, codes: [...codes].sort(), sentWith: b.deadline, deadline: () => b.deadline, signal: b.signal });
     await sleep(delayMs, undefined, { signal: b.signal });
     return new Map(codes.filter((c) => KNOWN.has(c)).map((c) => [c, { itemCode: c, storeCode: key.storeCode } as ItemDetail]));
   };
@@ -31,8 +31,10 @@ describe('LookupBatcher', () => {
   it('sends a lone call on an idle batcher at once, without waiting for the tick', () => {
     const { queries, load } = fakeLoader();
     const batcher = new LookupBatcher(load);
-    void batcher.load(S1, ['a', 'b'], budget());
+    const mine = budget();
+    void batcher.load(S1, ['a', 'b'], mine);
     expect(queries.map((q) => q.codes)).toEqual([['a', 'b']]);
+    expect(queries[0]?.sentWith).toBe(mine.deadline);
   });
 
   it('answers the calls of one tick for one store with one query while busy, each with exactly its own codes', async () => {
@@ -72,7 +74,7 @@ describe('LookupBatcher', () => {
     const short = budget(100);
     const long = budget(900);
     await Promise.all([batcher.load(S1, ['z'], budget()), batcher.load(S1, ['a'], short), batcher.load(S1, ['b'], long)]);
-    expect(queries[1]?.deadline()).toBe(long.deadline);
+    expect(queries[1]?.sentWith).toBe(long.deadline);
   });
 
   it('lets a caller leave at its own abort while the others get their answer, and aborts the query once all have gone', async () => {

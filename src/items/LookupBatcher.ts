@@ -97,9 +97,10 @@ export class LookupBatcher {
       const flying = this.#inFlight.get(`${store}\u0000${code}`);
       queries.add(flying && !flying.signal.aborted ? flying : this.#collect(store, key, code));
     }
-    if (idle) this.#flush();
     const list = [...queries];
     for (const query of list) query.join(budget.deadline);
+    // After joining: the query is sent with this call's deadline, not none.
+    if (idle) this.#flush();
     const { promise, resolve, reject } = Promise.withResolvers<Map<string, ItemDetail>>();
     // One abort listener per call: EventTarget listeners are among the dearest things on this path.
     let settled = false;
@@ -125,7 +126,7 @@ export class LookupBatcher {
       }
       resolve(found);
     }, (error: unknown) => {
-      if (settle()) reject(error as Error);
+      if (settle()) reject(error);
     });
     return promise;
   }
