@@ -11,7 +11,8 @@ import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { callLogInterceptor } from '../src/grpc/callLogInterceptor.ts';
+import { callLog } from '../src/grpc/callLog.ts';
+import { serverMiddleware } from '../src/grpc/serverMiddleware.ts';
 import { ServerError } from '../src/grpc/ServerError.ts';
 import { createItemService } from '../src/items/createItemService.ts';
 import { ItemLookup } from '../src/items/ItemLookup.ts';
@@ -42,7 +43,7 @@ const scoped = await startItemServer({ config, endpoint: DatabaseEndpoint.parse(
 const plainPool = new pg.Pool({ connectionString: db.url, max: config.DB_POOL_MAX });
 const plainPrisma = new PrismaClient({ adapter: new PrismaPg(plainPool) });
 const direct = { db: () => plainPrisma };
-const bare = new Server({ interceptors: [callLogInterceptor(log, new ServiceMetrics())] });
+const bare = new Server({ interceptors: [serverMiddleware(callLog(log, new ServiceMetrics()))] });
 bare.addService(ItemServiceService, createItemService({
   items: new ItemRepository(direct),
   upserts: new UpsertRequestRepository(direct),

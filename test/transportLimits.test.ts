@@ -58,13 +58,15 @@ describe('transport limits', () => {
     await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })).resolves.toMatchObject({ itemCode: '4011' });
   });
 
-  it('metadata over the limit gets RESOURCE_EXHAUSTED naming the limit', async () => {
+  it('metadata over the limit gets RESOURCE_EXHAUSTED naming the limit, and the call log records it', async () => {
     await using t = await startTestServer(db.url, { GRPC_MAX_METADATA_BYTES: 2_048 });
     const session = connect(t.address);
     try {
       const answer = await rawCall(session, Buffer.alloc(0), { 'x-padding': 'p'.repeat(4_000) });
       expect(answer.status).toBe(Status.RESOURCE_EXHAUSTED);
       expect(answer.message).toMatch(/over this server's limit of 2048/);
+      // Refused by the first middleware, the call is still in the call log, with its status.
+      expect(t.logs.some((l) => l.msg === 'call' && l.code === 'RESOURCE_EXHAUSTED')).toBe(true);
     } finally {
       session.close();
     }

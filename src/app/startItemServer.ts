@@ -7,8 +7,9 @@ import { hostTargets } from '../db/createPgPool.ts';
 import { Database } from '../db/Database.ts';
 import { WritableHealthMonitor } from '../db/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
-import { callLimitsInterceptor } from '../grpc/callLimitsInterceptor.ts';
-import { callLogInterceptor } from '../grpc/callLogInterceptor.ts';
+import { callLimits } from '../grpc/callLimits.ts';
+import { callLog } from '../grpc/callLog.ts';
+import { serverMiddleware } from '../grpc/serverMiddleware.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
 import { scopedUnary } from '../grpc/scopedUnary.ts';
 import { guardedUnary } from '../grpc/guardedUnary.ts';
@@ -106,7 +107,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const items = new ItemRepository(db.scope);
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
-  const limits = callLimitsInterceptor({
+  const limits = callLimits({
     maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
     maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
     messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
@@ -115,8 +116,8 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     rejected: (reason) => metrics.transportRejections.inc({ reason }),
   });
   const server = new Server({
-    // The last interceptor is the outermost: limits refuse before anything else runs.
-    interceptors: [callLogInterceptor(log, metrics), limits],
+    // Outermost first: limits refuse before anything else runs; the log sees every status.
+    interceptors: [serverMiddleware(limits, callLog(log, metrics))],
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
     'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,

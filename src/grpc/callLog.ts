@@ -1,33 +1,28 @@
-import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status as Status, type ServerInterceptor } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../log/createLogger.ts';
 import type { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
+import type { CallMiddleware } from './serverMiddleware.ts';
 
 const SERVER_SIDE = new Set([Status.INTERNAL, Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.UNKNOWN, Status.DATA_LOSS]);
 
 /** One log line and one latency observation per call: method, status, duration, tenant. */
-export function callLogInterceptor(log: Logger, metrics: ServiceMetrics): ServerInterceptor {
-  return (descriptor, call) => {
+export function callLog(log: Logger, metrics: ServiceMetrics): CallMiddleware {
+  return (call) => {
     const started = performance.now();
     let tenant: string | undefined;
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMessage((message: unknown, next) => {
+    return {
+      message: (message) => {
         tenant = tenantOf(message);
-        next(message);
-      })
-      .build();
-    const responder = new ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendStatus((status, next) => {
+      },
+      status: (status) => {
         const ms = performance.now() - started;
         const code = Status[status.code] ?? String(status.code);
-        metrics.callDuration.observe({ method: descriptor.path, code }, ms / 1000);
-        const line = { method: descriptor.path, code, durationMs: Math.round(ms * 100) / 100, tenant };
+        metrics.callDuration.observe({ method: call.path, code }, ms / 1000);
+        const line = { method: call.path, code, durationMs: Math.round(ms * 100) / 100, tenant };
         if (SERVER_SIDE.has(status.code)) log.warn({ ...line, details: status.details }, 'call');
         else log.info(line, 'call');
-        next(status);
-      })
-      .build();
-    return new ServerInterceptingCall(call, responder);
+      },
+    };
   };
 }
 
