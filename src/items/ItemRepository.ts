@@ -11,8 +11,9 @@ export type ItemFieldsData = Omit<Prisma.ItemUncheckedCreateInput, 'id' | 'tenan
 /**
  * The hot read (coalesced lookups): a constant SQL text with bound parameters, run through Prisma's
  * raw query, which skips the query compiler and the model's result mapping. `npm run
- * bench:read-cost` on this machine: 17 codes cost this process 332 µs of CPU per query this way
- * against 518 µs with `findMany` (bare pg: 214 µs). The aliases give the rows the shape of the
+ * bench:read-cost` on this machine (warm round): 17 codes cost this process 283–322 µs of CPU per
+ * query this way against 364 µs with `findMany`, one code 175 µs against 249 µs with `findUnique`
+ * (bare pg: 144 and 97 µs). The aliases give the rows the shape of the
  * `Item` model; a test compares them with `findMany`'s, field by field, so the two cannot drift.
  */
 const ITEMS_BY_CODE_SQL = `SELECT id, tenant_id AS "tenantId", store_code AS "storeCode", item_code AS "itemCode", barcode, description,
