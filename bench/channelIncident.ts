@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { createCartServer } from '../src/cart/createCartServer.ts';
 import { ChannelPool } from '../src/clients/ChannelPool.ts';
-import { ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
+import { itemServiceApi, type ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { ItemServiceClient } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { freePort } from '../test/support/PostgresCluster.ts';
@@ -49,7 +49,7 @@ const perRequest = (options: Record<string, number>) => (target: string, ca: Buf
     // The incident: each request builds its repository, and with it new credentials, a new client and channel.
     client: () => {
       created += 1;
-      return new ItemServiceApi(new ItemServiceClient(target, ca ? credentials.createSsl(ca) : credentials.createInsecure(), options));
+      return itemServiceApi(new ItemServiceClient(target, ca ? credentials.createSsl(ca) : credentials.createInsecure(), options));
     },
     channels: () => created,
     close: () => undefined,
@@ -62,7 +62,7 @@ const variants: Variant[] = [
   ['ChannelPool (one channel per target)', (target, ca) => {
     const pool = new ChannelPool();
     // Request-scoped code hands the pool fresh (but equal) TLS material every time.
-    const client = () => new ItemServiceApi(itemServiceClient(pool, target, ca ? { rootCerts: Buffer.from(ca) } : 'insecure'));
+    const client = () => itemServiceApi(itemServiceClient(pool, target, ca ? { rootCerts: Buffer.from(ca) } : 'insecure'));
     return { client, channels: () => pool.stats(target).created, close: () => pool.close() };
   }],
 ];

@@ -6,7 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { startItemServer } from '../src/app/startItemServer.ts';
 import { ChannelPool } from '../src/clients/ChannelPool.ts';
-import { ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
+import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
@@ -65,8 +65,8 @@ bare.addService(ItemServiceService, createItemService({
 const barePort = await new Promise<number>((resolve, reject) => bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
 
 const channels = new ChannelPool();
-const scopedApi = new ItemServiceApi(itemServiceClient(channels, `127.0.0.1:${scoped.port}`, credentials.createInsecure()));
-const bareApi = new ItemServiceApi(itemServiceClient(channels, `127.0.0.1:${barePort}`, credentials.createInsecure()));
+const scopedApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${scoped.port}`, credentials.createInsecure()));
+const bareApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${barePort}`, credentials.createInsecure()));
 
 const variants: Record<string, () => Promise<unknown>> = {
   'raw pg query (floor)': () => plainPool.query('SELECT * FROM item WHERE tenant_id = $1 AND store_code = $2 AND item_code = $3', [key.tenantId, key.storeCode, key.itemCode]),

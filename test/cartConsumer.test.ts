@@ -2,7 +2,7 @@ import { connectivityState } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { createCartServer } from '../src/cart/createCartServer.ts';
 import { ChannelPool } from '../src/clients/ChannelPool.ts';
-import { ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
+import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { sleep } from './support/runLoad.ts';
 import { startTestServer } from './support/startTestServer.ts';
@@ -10,7 +10,7 @@ import { TestDatabase } from './support/TestDatabase.ts';
 
 async function cartFor(target: string, pool: ChannelPool, itemTimeoutMs = 1_000) {
   return createCartServer({
-    itemClient: () => new ItemServiceApi(itemServiceClient(pool, target)),
+    itemClient: () => itemServiceApi(itemServiceClient(pool, target)),
     itemTimeoutMs,
     channelStats: () => pool.stats(target),
     onClose: () => pool.close(),

@@ -1,4 +1,4 @@
-import { mkdtempSync, cpSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, cpSync, mkdirSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,9 @@ import { MIGRATIONS_DIR, migrateDatabase } from '../src/db/migrate/migrateDataba
 import { MigrationError } from '../src/db/migrate/MigrationError.ts';
 import { describeSchema } from './support/describeSchema.ts';
 import { TestDatabase, withClient } from './support/TestDatabase.ts';
+
+// Every migration in the folder, in order: a new one needs no edit here.
+const ALL = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
 interface DmmfField { name: string; dbName?: string | null; kind: string; type: string; nativeType: [string, string[]] | null; isRequired: boolean; isList: boolean; hasDefaultValue: boolean; relationFromFields?: string[]; relationToFields?: string[]; relationOnDelete?: string }
 interface DmmfModel { name: string; dbName: string | null; fields: DmmfField[] }
@@ -75,11 +78,11 @@ describe('migrations match schema.prisma (drift test)', () => {
 describe('npm run db:migrate behaves like prisma migrate deploy', () => {
   it('records each migration in _prisma_migrations with its sha256 checksum, and a second run applies nothing', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
-    expect((await migrateDatabase(db.url)).applied).toEqual(['20261122000000_init', '20261123230000_item_change_notify']);
+    expect((await migrateDatabase(db.url)).applied).toEqual(ALL);
     expect((await migrateDatabase(db.url)).applied).toEqual([]);
     const rows = await db.query<{ id: string; checksum: string; migration_name: string; finished_at: Date | null; applied_steps_count: number; logs: string | null }>('SELECT * FROM _prisma_migrations ORDER BY migration_name');
     const script = readFileSync(join(MIGRATIONS_DIR, '20261122000000_init', 'migration.sql'));
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(ALL.length);
     expect(rows[0]).toMatchObject({ migration_name: '20261122000000_init', checksum: createHash('sha256').update(script).digest('hex'), applied_steps_count: 1, logs: null });
     expect(rows[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(rows[0]?.finished_at).toBeInstanceOf(Date);
@@ -110,7 +113,7 @@ describe('npm run db:migrate behaves like prisma migrate deploy', () => {
   it('serialises concurrent deploys with Prisma\'s advisory lock: each migration is applied once', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
     const results = await Promise.all([migrateDatabase(db.url), migrateDatabase(db.url), migrateDatabase(db.url)]);
-    expect(results.flatMap((r) => r.applied)).toEqual(['20261122000000_init', '20261123230000_item_change_notify']);
-    expect(await db.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: 2 }]);
+    expect(results.flatMap((r) => r.applied)).toEqual(ALL);
+    expect(await db.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: ALL.length }]);
   });
 });

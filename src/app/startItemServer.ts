@@ -7,6 +7,7 @@ import { hostTargets } from '../db/createPgPool.ts';
 import { Database } from '../db/Database.ts';
 import { WritableHealthMonitor } from '../db/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
+import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
 import { callLimits } from '../grpc/callLimits.ts';
 import { callLog } from '../grpc/callLog.ts';
 import { serverMiddleware } from '../grpc/serverMiddleware.ts';
@@ -14,6 +15,8 @@ import { reflectionService } from '../grpc/reflectionService.ts';
 import { scopedUnary } from '../grpc/scopedUnary.ts';
 import { guardedUnary } from '../grpc/guardedUnary.ts';
 import { createItemService, type Guard, type Wrap } from '../items/createItemService.ts';
+import { createStoreService } from '../items/createStoreService.ts';
+import { StoreRepository } from '../items/StoreRepository.ts';
 import { ItemRepository } from '../items/ItemRepository.ts';
 import { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
@@ -43,7 +46,8 @@ export interface RunningItemServer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-const SERVICE_NAME = 'masterdata.v1.ItemService';
+/** Health is reported for the server ('') and for each service, all from the same database probe. */
+const HEALTH_NAMES = ['', 'masterdata.v1.ItemService', 'masterdata.v1.StoreService'] as const;
 
 export async function startItemServer({ config, endpoint, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
   const metrics = new ServiceMetrics();
@@ -71,7 +75,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   metrics.observe(db);
   logDatabaseEvents(db, log);
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  const health = new HealthImplementation(Object.fromEntries(HEALTH_NAMES.map((name) => [name, 'NOT_SERVING'])));
   let reportedHint: string | undefined;
   const monitor = new WritableHealthMonitor({
     targets: hostTargets({ ...connection, applicationName: 'masterdata-health' }),
@@ -88,8 +92,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     },
     onChange: (serving) => {
       const status = serving ? 'SERVING' : 'NOT_SERVING';
-      health.setStatus('', status);
-      health.setStatus(SERVICE_NAME, status);
+      for (const name of HEALTH_NAMES) health.setStatus(name, status);
       metrics.serving.set(serving ? 1 : 0);
       log.info({ event: 'health', status }, `health: ${status}`);
     },
@@ -129,14 +132,10 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     'grpc-node.max_session_memory': 64,
     'grpc.enable_channelz': 0,
   });
-  server.addService(ItemServiceService, createItemService({
-    items,
-    upserts: new UpsertRequestRepository(db.scope),
-    pageTokens: new PageTokenCodec(pageTokenSecret),
-    lookup: lookups.lookup,
-    wrap,
-    guard,
-  }));
+  const upserts = new UpsertRequestRepository(db.scope);
+  const pageTokens = new PageTokenCodec(pageTokenSecret);
+  server.addService(ItemServiceService, createItemService({ items, upserts, pageTokens, lookup: lookups.lookup, wrap, guard }));
+  server.addService(StoreServiceService, createStoreService({ stores: new StoreRepository(db.scope), upserts, pageTokens, wrap }));
   health.addToServer(server);
   reflectionService().addToServer(server);
 
@@ -150,8 +149,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   let stopping: Promise<void> | undefined;
   const shutdown = (graceMs = config.SHUTDOWN_GRACE_MS): Promise<void> => {
     stopping ??= (async () => {
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      for (const name of HEALTH_NAMES) health.setStatus(name, 'NOT_SERVING');
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           log.warn({ event: 'shutdown', graceMs }, 'calls still running after the grace period; cancelling them');

@@ -1,6 +1,6 @@
 // `npm run cart`: the example consumer, pricing carts through the item service over one pooled channel.
 import { ChannelPool } from '../clients/ChannelPool.ts';
-import { ItemServiceApi } from '../clients/ItemServiceApi.ts';
+import { itemServiceApi } from '../clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../clients/itemServiceClient.ts';
 import { createLogger } from '../log/createLogger.ts';
 import { createCartServer } from './createCartServer.ts';
@@ -12,7 +12,7 @@ const pool = new ChannelPool({
   onAlarm: (t, live) => log.warn({ event: 'channel_alarm', target: t, live }, `${live} channels open to ${t}: something creates channels per request`),
 });
 const cart = await createCartServer({
-  itemClient: () => new ItemServiceApi(itemServiceClient(pool, target)),
+  itemClient: () => itemServiceApi(itemServiceClient(pool, target)),
   itemTimeoutMs: 1_000,
   channelStats: () => Object.fromEntries(pool.targets().map((t) => [t, pool.stats(t)])),
   onClose: () => pool.close(),

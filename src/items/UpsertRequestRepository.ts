@@ -6,7 +6,7 @@ export interface StoredUpsert {
   readonly response: unknown;
 }
 
-/** The memory of applied UpsertItem request ids, written in the same transaction as the item. */
+/** The memory of applied UpsertItem and UpsertStore request ids, written in the same transaction as the write. */
 export class UpsertRequestRepository {
   readonly #scope: ScopedClientSource;
 
@@ -21,7 +21,8 @@ export class UpsertRequestRepository {
     });
   }
 
-  async record(tenantId: string, requestId: string, fingerprint: string, itemId: bigint, response: Prisma.InputJsonValue): Promise<void> {
+  /** `itemId` null: the request wrote a store. */
+  async record(tenantId: string, requestId: string, fingerprint: string, itemId: bigint | null, response: Prisma.InputJsonValue): Promise<void> {
     await this.#scope.db().upsertRequest.create({ data: { tenantId, requestId, fingerprint, itemId, response } });
   }
 }

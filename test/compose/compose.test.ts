@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { ChannelPool } from '../../src/clients/ChannelPool.ts';
-import { ItemServiceApi } from '../../src/clients/ItemServiceApi.ts';
+import { itemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
 import { freePort } from '../support/PostgresCluster.ts';
 import { sleep } from '../support/runLoad.ts';
@@ -46,7 +46,7 @@ describe.runIf(compose)('docker-compose.yml: etcd, three Patroni nodes and the s
     const env = { ...process.env, GRPC_HOST_PORT: String(grpcPort), METRICS_HOST_PORT: String(metricsPort) };
     const dc = (...args: string[]) => run(cmd, [...sub, '-p', project, ...args], { cwd: ROOT, env, timeout: 180_000 });
     const pool = new ChannelPool({ defaultDeadlineMs: 3_000 });
-    const api = new ItemServiceApi(itemServiceClient(pool, `127.0.0.1:${grpcPort}`, credentials.createInsecure()));
+    const api = itemServiceApi(itemServiceClient(pool, `127.0.0.1:${grpcPort}`, credentials.createInsecure()));
     const eventually = async <T>(what: string, call: () => Promise<T>, ms: number): Promise<T> => {
       const end = performance.now() + ms;
       for (;;) {

@@ -2,8 +2,10 @@ import { Writable } from 'node:stream';
 import { credentials } from '@grpc/grpc-js';
 import { startItemServer, type RunningItemServer } from '../../src/app/startItemServer.ts';
 import { ChannelPool } from '../../src/clients/ChannelPool.ts';
-import { ItemServiceApi } from '../../src/clients/ItemServiceApi.ts';
+import { itemServiceApi, type ItemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
+import { storeServiceApi, type StoreServiceApi } from '../../src/clients/StoreServiceApi.ts';
+import { storeServiceClient } from '../../src/clients/storeServiceClient.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/createLogger.ts';
 import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
@@ -12,6 +14,7 @@ export interface TestServer extends AsyncDisposable {
   readonly server: RunningItemServer;
   readonly address: string;
   readonly api: ItemServiceApi;
+  readonly stores: StoreServiceApi;
   readonly pool: ChannelPool;
   /** Every JSON log line the server wrote. */
   readonly logs: Record<string, unknown>[];
@@ -31,9 +34,10 @@ export async function startTestServer(database: string | DatabaseEndpoint, overr
   const server = await startItemServer({ config, endpoint: typeof database === 'string' ? DatabaseEndpoint.parse(database) : database, log: createLogger(config.LOG_LEVEL, sink), pageTokenSecret: 'test-secret-0123456789' });
   const address = `127.0.0.1:${server.port}`;
   const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
-  const api = new ItemServiceApi(itemServiceClient(pool, address, credentials.createInsecure()));
+  const api = itemServiceApi(itemServiceClient(pool, address, credentials.createInsecure()));
+  const stores = storeServiceApi(storeServiceClient(pool, address, credentials.createInsecure()));
   return {
-    server, address, api, pool, logs,
+    server, address, api, stores, pool, logs,
     async [Symbol.asyncDispose]() {
       pool.close();
       await server.shutdown(2_000);

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { status as Status } from '@grpc/grpc-js';
+import { ServerError } from '../grpc/ServerError.ts';
+import type { StoreServiceServer, UpsertStoreResponse } from '../generated/proto/masterdata/v1/store_service.ts';
+import type { Wrap } from './createItemService.ts';
+import { pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
+import type { PageTokenCodec } from './PageTokenCodec.ts';
+import type { StoreRepository } from './StoreRepository.ts';
+import { storeFieldsOf, storeFromJson, storeToJson, tenantOf, toStore } from './storeRequests.ts';
+import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
+import { checkPattern, Violations } from './validation.ts';
+
+export interface StoreServiceDeps {
+  readonly stores: StoreRepository;
+  readonly upserts: UpsertRequestRepository;
+  readonly pageTokens: PageTokenCodec;
+  readonly wrap: Wrap;
+}
+
+/** Store tokens are bound to the tenant alone: an empty store code, which no item listing can have. */
+const TENANT_WIDE = '';
+
+export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreServiceDeps): StoreServiceServer {
+  return {
+    getStore: wrap('GetStore', 'read', async (req) => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      v.throwIfAny();
+      const row = await stores.find(key);
+      if (!row) throw storeNotFound(key);
+      return toStore(row);
+    }),
+
+    listStores: wrap('ListStores', 'read', async (req) => {
+      const v = new Violations();
+      const tenantId = tenantOf(v, req.tenantId);
+      const pageSize = pageSizeOf(v, req.pageSize);
+      v.throwIfAny();
+      const scope = { tenantId, storeCode: TENANT_WIDE };
+      const after = req.pageToken === '' ? undefined : pageTokens.decode(req.pageToken, scope).afterItemCode;
+      const rows = await stores.page(tenantId, after, pageSize + 1);
+      const page = rows.slice(0, pageSize);
+      const last = page.at(-1);
+      return {
+        stores: page.map(toStore),
+        nextPageToken: rows.length > pageSize && last ? pageTokens.encode({ ...scope, afterItemCode: last.storeCode }) : '',
+      };
+    }),
+
+    upsertStore: wrap('UpsertStore', 'write', async (req): Promise<UpsertStoreResponse> => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      const data = storeFieldsOf(v, req);
+      checkPattern(v, 'request_id', req.requestId, 'request', true);
+      v.throwIfAny();
+      // The method is part of the fingerprint: request ids are shared with UpsertItem.
+      const fingerprint = createHash('sha256').update(JSON.stringify(['UpsertStore', req.storeCode, req.name, req.currency])).digest('hex');
+      const earlier = await upserts.find(key.tenantId, req.requestId);
+      if (earlier) {
+        if (earlier.fingerprint !== fingerprint) {
+          throw new ServerError(Status.FAILED_PRECONDITION, `request_id "${req.requestId}" was already used for a different request; use a new request_id for new content`);
+        }
+        const stored = earlier.response as { store: unknown; created: boolean };
+        return { store: storeFromJson(stored.store), created: stored.created, replayed: true };
+      }
+      const existing = await stores.find(key);
+      if (existing && existing.currency !== data.currency && (await stores.hasItems(key))) {
+        throw new ServerError(Status.FAILED_PRECONDITION, `store "${key.storeCode}" has items priced in ${existing.currency}; its currency cannot change to ${data.currency} (open a new store for the new currency)`);
+      }
+      const saved = existing ? await stores.update(key, data) : await stores.create(key, data);
+      const store = toStore(saved);
+      await upserts.record(key.tenantId, req.requestId, fingerprint, null, { store: storeToJson(store) as never, created: !existing });
+      return { store, created: !existing, replayed: false };
+    }, { idempotent: true }),
+  };
+}
