@@ -17,6 +17,7 @@ import { guardedUnary } from '../grpc/guardedUnary.ts';
 import { createItemService, type Guard, type Wrap } from '../items/createItemService.ts';
 import { createStoreService } from '../items/createStoreService.ts';
 import { StoreRepository } from '../items/StoreRepository.ts';
+import { UpsertRequestRetention } from '../items/UpsertRequestRetention.ts';
 import { ItemRepository } from '../items/ItemRepository.ts';
 import { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
@@ -133,6 +134,19 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     'grpc.enable_channelz': 0,
   });
   const upserts = new UpsertRequestRepository(db.scope);
+  const retention = new UpsertRequestRetention({
+    retentionMs: config.UPSERT_REQUEST_RETENTION,
+    checkEveryMs: config.UPSERT_REQUEST_RETENTION_CHECK_MS,
+    upserts,
+    write: (budget, work) => db.run('write', budget, work),
+  });
+  retention.events.on('swept', ({ deleted, cutoff, error }) => {
+    metrics.upsertRequestsDeleted.inc(deleted);
+    metrics.upsertRequestSweeps.inc({ outcome: error === undefined ? 'done' : 'stopped' });
+    const line = { event: 'upsert_request_retention', deleted, olderThan: cutoff.toISOString() };
+    if (error !== undefined) log.warn({ ...line, error: error instanceof Error ? error.message : 'unknown error' }, `retention sweep stopped after ${deleted} request ids; the next one carries on`);
+    else if (deleted > 0) log.info(line, `deleted ${deleted} request ids older than ${cutoff.toISOString()}`);
+  });
   const pageTokens = new PageTokenCodec(pageTokenSecret);
   server.addService(ItemServiceService, createItemService({ items, upserts, pageTokens, lookup: lookups.lookup, wrap, guard }));
   server.addService(StoreServiceService, createStoreService({ stores: new StoreRepository(db.scope), upserts, pageTokens, wrap }));
@@ -143,6 +157,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
   });
   await Promise.all([monitor.start(), db.start(), lookups.start()]);
+  retention.start();
   let metricsServer: MetricsServer | undefined;
   if (config.METRICS_PORT !== 'off') metricsServer = await startMetricsServer(metrics.registry, config.GRPC_HOST, config.METRICS_PORT);
 
@@ -162,6 +177,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
         });
       });
       monitor.stop();
+      await retention.stop();
       await Promise.allSettled([lookups.stop(), db.close(), metricsServer?.close()]);
     })();
     return stopping;

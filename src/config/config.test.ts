@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db?target_session_attrs=standby' })).toThrow(/DATABASE_URL: target_session_attrs=standby or read-only can never serve writes/);
   });
 
+  it('reads UPSERT_REQUEST_RETENTION as a duration (7 days by default, off for never) and names a bad one', () => {
+    expect(loadConfig({}).UPSERT_REQUEST_RETENTION).toBe(7 * 86_400_000);
+    expect(loadConfig({ UPSERT_REQUEST_RETENTION: '36h' }).UPSERT_REQUEST_RETENTION).toBe(36 * 3_600_000);
+    expect(loadConfig({ UPSERT_REQUEST_RETENTION: 'off' }).UPSERT_REQUEST_RETENTION).toBe(0);
+    expect(() => loadConfig({ UPSERT_REQUEST_RETENTION: 'a week' })).toThrow(/UPSERT_REQUEST_RETENTION: must be a duration such as 7d/);
+  });
+
   it('accepts METRICS_PORT=off', () => {
     expect(loadConfig({ METRICS_PORT: 'off' }).METRICS_PORT).toBe('off');
   });

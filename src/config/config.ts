@@ -2,6 +2,18 @@ import { z } from 'zod';
 import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "7d", "36h", "90m", "30s", "500ms"; "0" or "off": never. */
+const duration = z.string().transform((value, ctx) => {
+  if (value === '0' || value === 'off') return 0;
+  const m = DURATION.exec(value.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 7d, 36h, 90m or 30s (or off)' });
+    return z.NEVER;
+  }
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+});
 const flag = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
 
 /** A libpq URL, single- or multi-host, parsed once into the endpoint every part of the service is given. */
@@ -56,6 +68,9 @@ const schema = z.object({
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
   ITEM_CACHE_MAX_BYTES: int(1_024, 2 ** 40).default(128 * 1024 * 1024),
   ITEM_CACHE_STALE_IF_ERROR_MS: int(0, 86_400_000).default(300_000),
+  /** Idempotency records older than this are deleted (milliseconds after parsing; 0: kept forever). */
+  UPSERT_REQUEST_RETENTION: duration.default(7 * 86_400_000),
+  UPSERT_REQUEST_RETENTION_CHECK_MS: int(1_000, 86_400_000).default(600_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -25,4 +25,16 @@ export class UpsertRequestRepository {
   async record(tenantId: string, requestId: string, fingerprint: string, itemId: bigint | null, response: Prisma.InputJsonValue): Promise<void> {
     await this.#scope.db().upsertRequest.create({ data: { tenantId, requestId, fingerprint, itemId, response } });
   }
+
+  /**
+   * Deletes up to `limit` records created before `cutoff`, oldest first, and says how many.
+   * SKIP LOCKED: instances sweeping at the same time share the work instead of queueing on it.
+   */
+  async deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return this.#scope.db().$executeRawUnsafe(
+      `DELETE FROM upsert_request WHERE (tenant_id, request_id) IN (
+         SELECT tenant_id, request_id FROM upsert_request WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      cutoff, limit,
+    );
+  }
 }

@@ -34,6 +34,8 @@ export class ServiceMetrics {
   readonly cacheEntries = new Gauge({ name: 'masterdata_item_cache_entries', help: 'Items held by the cache', registers: [this.registry] });
   readonly cacheBytes = new Gauge({ name: 'masterdata_item_cache_bytes', help: 'Estimated size of the cache', registers: [this.registry] });
   readonly cacheListening = new Gauge({ name: 'masterdata_item_cache_listening', help: '1 while the change listener is connected (the cache may answer)', registers: [this.registry] });
+  readonly upsertRequestsDeleted = new Counter({ name: 'masterdata_upsert_requests_deleted_total', help: 'Idempotency records deleted after UPSERT_REQUEST_RETENTION', registers: [this.registry] });
+  readonly upsertRequestSweeps = new Counter({ name: 'masterdata_upsert_request_sweeps_total', help: 'Retention sweeps by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly lookupCallsPerQuery = new Histogram({
     name: 'masterdata_item_lookup_calls_per_query',
     help: 'Calls answered by one coalesced item query (GetItemDetail and BatchGetItemDetails)',
