@@ -55,7 +55,7 @@ bare.addService(ItemServiceService, createItemService({
       (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
     );
   },
-  wrap: (_method, _access, handler) => (call, callback) => {
+  wrap: (_method, handler) => (call, callback) => {
     handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
       (res) => callback(null, res),
       (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),

@@ -106,8 +106,8 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
     onInternalError: (error: unknown, m: string) => log.error({ err: error, method: m }, 'internal error'),
   };
-  const wrap: Wrap = (method, access, handler, options) => scopedUnary({ ...guarded, db }, method, access, handler, options);
-  const guard: Guard = (method, handler) => guardedUnary(guarded, method, handler);
+  const wrap: Wrap = (method, handler, options) => scopedUnary({ ...guarded, db }, method, handler, options);
+  const guard: Guard = (method, handler) => guardedUnary(guarded, method.name, handler);
   const items = new ItemRepository(db.scope);
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 

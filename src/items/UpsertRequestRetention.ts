@@ -42,9 +42,10 @@ export class UpsertRequestRetention {
         this.#sweeping = undefined;
       });
     };
+    // The first sweep one interval after start, not at once: instances restarted together by a
+    // deploy do not all sweep in the same second, and start-up does no write of its own.
     this.#timer = setInterval(tick, this.#options.checkEveryMs);
     this.#timer.unref();
-    tick();
   }
 
   async stop(): Promise<void> {

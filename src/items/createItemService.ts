@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { status as Status, type handleUnaryCall } from '@grpc/grpc-js';
-import type { AccessMode } from '../db/DbScope.ts';
 import { ServerError } from '../grpc/ServerError.ts';
+import type { MethodPolicy } from '../grpc/methodPolicies.ts';
 import type { HandlerContext, ScopedOptions } from '../grpc/scopedUnary.ts';
+import { ITEM_METHODS } from '../grpc/serviceMethods.ts';
 import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
 import { itemDetailFromJson, itemDetailToJson, toItemDetail } from './itemDetail.ts';
 import { itemCodesOf, itemFieldsOf, itemNotFound, pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
@@ -12,16 +13,15 @@ import type { PageTokenCodec } from './PageTokenCodec.ts';
 import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
 import { checkCode, checkPattern, Violations } from './validation.ts';
 
-/** A handler whose database work runs in a call scope (scopedUnary). */
+/** A handler whose database work runs in a call scope (scopedUnary), as its policy says. */
 export type Wrap = <Req, Res>(
-  method: string,
-  access: AccessMode,
+  method: MethodPolicy,
   handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
   options?: ScopedOptions<Res>,
 ) => handleUnaryCall<Req, Res>;
 
 /** A handler that runs its database work itself (guardedUnary): the lookups, cached and coalesced. */
-export type Guard = <Req, Res>(method: string, handler: (request: Req, ctx: HandlerContext) => Promise<Res>) => handleUnaryCall<Req, Res>;
+export type Guard = <Req, Res>(method: MethodPolicy, handler: (request: Req, ctx: HandlerContext) => Promise<Res>) => handleUnaryCall<Req, Res>;
 
 export interface ItemServiceDeps {
   readonly items: ItemRepository;
@@ -44,7 +44,7 @@ function flagStale(ctx: HandlerContext, result: LookupResult): void {
 
 export function createItemService({ items, upserts, pageTokens, lookup, wrap, guard }: ItemServiceDeps): ItemServiceServer {
   return {
-    getItemDetail: guard('GetItemDetail', async (req, ctx) => {
+    getItemDetail: guard(ITEM_METHODS.getItemDetail, async (req, ctx) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       checkCode(v, 'item_code', req.itemCode);
@@ -56,7 +56,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       throw (await lookup.storeExists(key, ctx)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
     }),
 
-    batchGetItemDetails: guard('BatchGetItemDetails', async (req, ctx) => {
+    batchGetItemDetails: guard(ITEM_METHODS.batchGetItemDetails, async (req, ctx) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const codes = itemCodesOf(v, req.itemCodes);
@@ -70,7 +70,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       };
     }),
 
-    listItems: wrap('ListItems', 'read', async (req) => {
+    listItems: wrap(ITEM_METHODS.listItems, async (req) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const pageSize = pageSizeOf(v, req.pageSize);
@@ -86,7 +86,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       };
     }),
 
-    upsertItem: wrap('UpsertItem', 'write', async (req): Promise<UpsertItemResponse> => {
+    upsertItem: wrap(ITEM_METHODS.upsertItem, async (req): Promise<UpsertItemResponse> => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       checkCode(v, 'item_code', req.itemCode);
@@ -118,6 +118,6 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       const detail = toItemDetail(saved);
       await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, { item: itemDetailToJson(detail) as never, created: !existing });
       return { item: detail, created: !existing, replayed: false };
-    }, { idempotent: true, onCommitted: (response) => { if (response.item) lookup.remember(response.item); } }),
+    }, { onCommitted: (response) => { if (response.item) lookup.remember(response.item); } }),
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { status as Status } from '@grpc/grpc-js';
 import { ServerError } from '../grpc/ServerError.ts';
+import { STORE_METHODS } from '../grpc/serviceMethods.ts';
 import type { StoreServiceServer, UpsertStoreResponse } from '../generated/proto/masterdata/v1/store_service.ts';
 import type { Wrap } from './createItemService.ts';
 import { pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
@@ -22,7 +23,7 @@ const TENANT_WIDE = '';
 
 export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreServiceDeps): StoreServiceServer {
   return {
-    getStore: wrap('GetStore', 'read', async (req) => {
+    getStore: wrap(STORE_METHODS.getStore, async (req) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       v.throwIfAny();
@@ -31,7 +32,7 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       return toStore(row);
     }),
 
-    listStores: wrap('ListStores', 'read', async (req) => {
+    listStores: wrap(STORE_METHODS.listStores, async (req) => {
       const v = new Violations();
       const tenantId = tenantOf(v, req.tenantId);
       const pageSize = pageSizeOf(v, req.pageSize);
@@ -47,7 +48,7 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       };
     }),
 
-    upsertStore: wrap('UpsertStore', 'write', async (req): Promise<UpsertStoreResponse> => {
+    upsertStore: wrap(STORE_METHODS.upsertStore, async (req): Promise<UpsertStoreResponse> => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const data = storeFieldsOf(v, req);
@@ -71,6 +72,6 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       const store = toStore(saved);
       await upserts.record(key.tenantId, req.requestId, fingerprint, null, { store: storeToJson(store) as never, created: !existing });
       return { store, created: !existing, replayed: false };
-    }, { idempotent: true }),
+    }),
   };
 }
