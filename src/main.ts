@@ -3,21 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { describeStartupFailure } from './app/describeStartupFailure.ts';
 import { startItemServer } from './app/startItemServer.ts';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { loadConfig } from './config/config.ts';
+import { loadOrExit } from './config/loadOrExit.ts';
 import { DatabaseEndpoint } from './config/DatabaseEndpoint.ts';
 import { migrateDatabase } from './db/migrate/migrateDatabase.ts';
 import { seedDemoData } from './db/seedDemoData.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/startEmbeddedDatabase.ts';
 import { createLogger } from './log/createLogger.ts';
 
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`${error.message} (see the configuration table in README.md)`);
-  process.exit(2);
-}
+const config = loadOrExit(loadConfig, process.env);
 const log = createLogger(config.LOG_LEVEL);
 
 let embedded: EmbeddedDatabase | undefined;

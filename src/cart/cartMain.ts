@@ -2,10 +2,12 @@
 import { ChannelPool } from '../clients/ChannelPool.ts';
 import { itemServiceApi } from '../clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../clients/itemServiceClient.ts';
+import { loadClientConfig } from '../config/config.ts';
+import { loadOrExit } from '../config/loadOrExit.ts';
 import { createLogger } from '../log/createLogger.ts';
 import { createCartServer } from './createCartServer.ts';
 
-const target = process.env.ITEM_SERVICE_ADDR ?? '127.0.0.1:50051';
+const { ITEM_SERVICE_ADDR: target, CART_PORT } = loadOrExit(loadClientConfig, process.env);
 const log = createLogger('info');
 const pool = new ChannelPool({
   defaultDeadlineMs: 2_000,
@@ -16,7 +18,7 @@ const cart = await createCartServer({
   itemTimeoutMs: 1_000,
   channelStats: () => Object.fromEntries(pool.targets().map((t) => [t, pool.stats(t)])),
   onClose: () => pool.close(),
-}, Number(process.env.CART_PORT ?? 8080));
+}, CART_PORT);
 log.info({ event: 'listening', port: cart.port, itemService: target }, `cart service on http://127.0.0.1:${cart.port} (try GET /v1/items/demo/S001/4011)`);
 const stop = () => void cart.close().finally(() => process.exit(0));
 process.on('SIGTERM', stop);

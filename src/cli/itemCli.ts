@@ -7,6 +7,8 @@ import { itemServiceApi } from '../clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../clients/itemServiceClient.ts';
 import { storeServiceApi } from '../clients/StoreServiceApi.ts';
 import { storeServiceClient } from '../clients/storeServiceClient.ts';
+import { loadClientConfig } from '../config/config.ts';
+import { loadOrExit } from '../config/loadOrExit.ts';
 
 const USAGE = `usage: npm run item -- [--addr host:port] <command>
   get    <tenant> <store> <item_code>            one item
@@ -33,7 +35,7 @@ if (values.help || command === undefined) {
 }
 
 const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
-const target = values.addr ?? process.env.ITEM_SERVICE_ADDR ?? '127.0.0.1:50051';
+const target = values.addr ?? loadOrExit(loadClientConfig, process.env).ITEM_SERVICE_ADDR;
 const api = itemServiceApi(itemServiceClient(pool, target));
 const storesApi = storeServiceApi(storeServiceClient(pool, target));
 

@@ -93,12 +93,29 @@ export class ConfigError extends Error {
 
 /** Validates the environment once at start; a bad value stops the service with a message naming it. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
+  return parseEnv(schema.refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
     message: 'set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither', path: ['GRPC_TLS_KEY_FILE'],
   }).refine((c) => !WRITER_NEVER.has(c.DATABASE_URL?.targetSessionAttrs ?? 'any'), {
     message: 'target_session_attrs=standby or read-only can never serve writes: list the standbys in DATABASE_READ_URL', path: ['DATABASE_URL'],
-  }).safeParse(present);
+  }), env);
+}
+
+// What the clients of the service read (npm run item, npm run cart): where the service is.
+const clientSchema = z.object({
+  ITEM_SERVICE_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+  CART_PORT: int(0, 65535).default(8080),
+});
+
+export type ClientConfig = z.infer<typeof clientSchema>;
+
+/** The configuration of the CLI and the example cart service, validated like the service's. */
+export function loadClientConfig(env: Record<string, string | undefined>): ClientConfig {
+  return parseEnv(clientSchema, env);
+}
+
+function parseEnv<T>(parser: z.ZodType<T>, env: Record<string, string | undefined>): T {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = parser.safeParse(present);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const key = issue.path.join('.');

@@ -1,16 +1,10 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (its writer, when it lists
 // several hosts) like `prisma migrate deploy`.
-import { ConfigError, loadConfig } from '../../config/config.ts';
+import { loadConfig } from '../../config/config.ts';
+import { loadOrExit } from '../../config/loadOrExit.ts';
 import { migrateDatabase } from './migrateDatabase.ts';
 
-let endpoint;
-try {
-  endpoint = loadConfig(process.env).DATABASE_URL;
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(2);
-}
+const endpoint = loadOrExit(loadConfig, process.env).DATABASE_URL;
 if (!endpoint) {
   console.error('DATABASE_URL is not set. Example: DATABASE_URL=postgresql://user@127.0.0.1:5432/masterdata npm run db:migrate');
   process.exit(2);
