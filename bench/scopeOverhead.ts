@@ -14,7 +14,7 @@ import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_se
 import { callLog } from '../src/grpc/callLog.ts';
 import { serverMiddleware } from '../src/grpc/serverMiddleware.ts';
 import { ServerError } from '../src/grpc/ServerError.ts';
-import { createItemService } from '../src/items/createItemService.ts';
+import { createItemService } from '../src/grpc/createItemService.ts';
 import { ItemLookup } from '../src/items/ItemLookup.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
 import { PageTokenCodec } from '../src/items/PageTokenCodec.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/db/seedDemoData.ts';
 import { ItemServiceClient, type ItemDetail } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { STALE_AGE_KEY, STALE_KEY } from '../src/items/createItemService.ts';
+import { STALE_AGE_KEY, STALE_KEY } from '../src/grpc/createItemService.ts';
 import { metricTotal } from './support/metricTotal.ts';
 import { PostgresCluster } from './support/PostgresCluster.ts';
 import { sleep } from './support/runLoad.ts';

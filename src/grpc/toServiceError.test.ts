@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import shapes from '../db/fixtures/errorShapes.json' with { type: 'json' };
 import { classifyDbError } from '../db/classifyDbError.ts';
 import { DbFailure } from '../db/DbFailure.ts';
-import { RETRY_PUSHBACK_KEY, toServiceError } from './toServiceError.ts';
+import { DomainError, type DomainErrorKind } from '../items/DomainError.ts';
+import { ServerError } from './ServerError.ts';
+import { DEADLINE_EXCEEDED_MESSAGE, RETRY_PUSHBACK_KEY, toServiceError } from './toServiceError.ts';
 
 const captured = (name: keyof typeof shapes) => shapes[name].error;
 const failure = (error: unknown, init: Partial<ConstructorParameters<typeof DbFailure>[1]> = {}) =>
@@ -39,5 +41,41 @@ describe('toServiceError on captured database failures', () => {
       const { serviceError } = toServiceError(failure(error));
       if (kind !== 'application') expect([name, serviceError.code]).not.toEqual([name, Status.INTERNAL]);
     }
+  });
+});
+
+describe('toServiceError: every status, and nothing leaks', () => {
+  it.each<[DomainErrorKind, Status]>([
+    ['invalid', Status.INVALID_ARGUMENT],
+    ['not_found', Status.NOT_FOUND],
+    ['request_reused', Status.FAILED_PRECONDITION],
+    ['stale_version', Status.ABORTED],
+    ['precondition', Status.FAILED_PRECONDITION],
+  ])('a domain refusal (%s) answers %s with the domain\'s own message', (kind, code) => {
+    const { serviceError, internal } = toServiceError(new DomainError(kind, `the ${kind} message`, ['field']));
+    expect(serviceError).toMatchObject({ code, details: `the ${kind} message` });
+    expect(internal).toBe(false);
+  });
+
+  it('a transport refusal (ServerError) keeps its status and message', () => {
+    expect(toServiceError(new ServerError(Status.CANCELLED, 'the call was cancelled by the client')).serviceError).toMatchObject({ code: Status.CANCELLED, details: 'the call was cancelled by the client' });
+  });
+
+  it('a database time limit that used up the deadline answers DEADLINE_EXCEEDED; a COMMIT of unknown outcome says to repeat with the same request_id', () => {
+    expect(toServiceError(failure({ code: 'CIRCUIT_OPEN' }, { deadlineBound: true })).serviceError).toMatchObject({ code: Status.DEADLINE_EXCEEDED, details: DEADLINE_EXCEEDED_MESSAGE });
+    const unknown = toServiceError(failure(captured('pg pool checkout timed out, pool saturated'), { commitOutcomeUnknown: true, phase: 'commit' })).serviceError;
+    expect(unknown.code).toBe(Status.UNAVAILABLE);
+    expect(unknown.details).toMatch(/repeat the call with the same request_id/);
+  });
+
+  it('anything else is INTERNAL with a fixed text: no SQL, host, password or stack reaches the caller', () => {
+    const secret = new Error('duplicate key value violates "item_pkey" SELECT * FROM item WHERE password = \'hunter2\' at 10.0.0.7:5432');
+    secret.stack = 'Error: at /work/main/src/db/Database.ts:123';
+    const { serviceError, internal } = toServiceError(secret);
+    expect(serviceError).toMatchObject({ code: Status.INTERNAL, details: 'internal error' });
+    expect(JSON.stringify(serviceError)).not.toMatch(/SELECT|hunter2|10\.0\.0\.7|Database\.ts|item_pkey/);
+    expect(internal).toBe(true);
+    expect(toServiceError('a string').serviceError.code).toBe(Status.INTERNAL);
+    expect(toServiceError(undefined).serviceError.code).toBe(Status.INTERNAL);
   });
 });

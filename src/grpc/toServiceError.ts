@@ -1,6 +1,7 @@
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { classifyDbError, type DbErrorKind } from '../db/classifyDbError.ts';
 import { DbFailure } from '../db/DbFailure.ts';
+import { DomainError, type DomainErrorKind } from '../items/DomainError.ts';
 import { ServerError } from './ServerError.ts';
 
 export const DEADLINE_EXCEEDED_MESSAGE = 'the deadline passed before the database answered; retry with a longer deadline';
@@ -23,11 +24,21 @@ const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
   application: [Status.INTERNAL, 'internal error'],
 };
 
+/** What the domain refuses, as statuses; the domain's own message goes to the caller. */
+const DOMAIN_STATUS: Record<DomainErrorKind, Status> = {
+  invalid: Status.INVALID_ARGUMENT,
+  not_found: Status.NOT_FOUND,
+  request_reused: Status.FAILED_PRECONDITION,
+  stale_version: Status.ABORTED,
+  precondition: Status.FAILED_PRECONDITION,
+};
+
 /**
- * The one place that turns anything thrown into a gRPC status. Only ServerError messages and
- * the fixed texts above reach the client: never SQL, hosts, passwords or stack traces.
+ * The one place that turns anything thrown into a gRPC status. Only DomainError and ServerError
+ * messages and the fixed texts above reach the client: never SQL, hosts, passwords or stack traces.
  */
 export function toServiceError(error: unknown): { serviceError: Partial<ServiceError>; internal: boolean } {
+  if (error instanceof DomainError) return { serviceError: build(DOMAIN_STATUS[error.kind], error.message), internal: false };
   if (error instanceof ServerError) return { serviceError: build(error.code, error.message), internal: false };
   if (error instanceof DbFailure && error.commitOutcomeUnknown) {
     return {

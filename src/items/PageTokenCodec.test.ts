@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../grpc/ServerError.ts';
+import { DomainError } from './DomainError.ts';
 import { PageTokenCodec } from './PageTokenCodec.ts';
 
 const codec = new PageTokenCodec('0123456789abcdef-secret');
@@ -17,8 +17,9 @@ describe('PageTokenCodec', () => {
     ['extra part', 'a.b.c'],
     ['garbage', '%%%'],
     ['huge', 'a'.repeat(2000)],
-  ])('rejects %s with INVALID_ARGUMENT', (_n, token) => {
-    expect(() => codec.decode(token, key)).toThrow(ServerError);
+  ])('rejects %s as invalid input naming page_token', (_n, token) => {
+    expect(() => codec.decode(token, key)).toThrow(DomainError);
+    expect(() => codec.decode(token, key)).toThrow(expect.objectContaining({ kind: 'invalid', fields: ['page_token'] }));
   });
 
   it('rejects a token signed with another secret, or for another store', () => {

@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { status as Status } from '@grpc/grpc-js';
-import { ServerError } from '../grpc/ServerError.ts';
+import { DomainError } from './DomainError.ts';
 
 export interface PageCursor {
   readonly tenantId: string;
@@ -9,6 +8,7 @@ export interface PageCursor {
 }
 
 const INVALID = 'page_token is not valid for this request (it was changed, or issued for another tenant or store); start again with an empty page_token';
+const invalidToken = () => new DomainError('invalid', INVALID, ['page_token']);
 
 /** Opaque, tamper-evident page tokens: base64url(JSON) + HMAC-SHA256, bound to tenant and store. */
 export class PageTokenCodec {
@@ -26,14 +26,14 @@ export class PageTokenCodec {
   /** The cursor a token carries; INVALID_ARGUMENT when it was forged, mangled or is for another query. */
   decode(token: string, expect: { tenantId: string; storeCode: string }): PageCursor {
     const [body, mac, extra] = token.split('.');
-    if (body === undefined || mac === undefined || extra !== undefined || token.length > 1024) throw new ServerError(Status.INVALID_ARGUMENT, INVALID);
+    if (body === undefined || mac === undefined || extra !== undefined || token.length > 1024) throw invalidToken();
     const expected = Buffer.from(this.#sign(body));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new ServerError(Status.INVALID_ARGUMENT, INVALID);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalidToken();
     const parsed: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     const p = parsed as { v?: unknown; t?: unknown; s?: unknown; a?: unknown };
     if (p.v !== 1 || p.t !== expect.tenantId || p.s !== expect.storeCode || typeof p.a !== 'string') {
-      throw new ServerError(Status.INVALID_ARGUMENT, INVALID);
+      throw invalidToken();
     }
     return { tenantId: p.t, storeCode: p.s, afterItemCode: p.a };
   }

@@ -1,5 +1,4 @@
-import { status as Status } from '@grpc/grpc-js';
-import { ServerError } from '../grpc/ServerError.ts';
+import { DomainError } from './DomainError.ts';
 import type { ItemFields } from '../generated/proto/masterdata/v1/item_service.ts';
 import type { ItemFieldsData, StoreKey } from './ItemRepository.ts';
 import { checkCode, checkDecimal, checkKey, checkPattern, checkText, LIMITS, Violations } from './validation.ts';
@@ -55,10 +54,10 @@ export function itemFieldsOf(v: Violations, fields: ItemFields | undefined): Ite
   };
 }
 
-export function storeNotFound(key: StoreKey): ServerError {
-  return new ServerError(Status.NOT_FOUND, `store "${key.storeCode}" of tenant "${key.tenantId}" is not registered`);
+export function storeNotFound(key: StoreKey): DomainError {
+  return new DomainError('not_found', `store "${key.storeCode}" of tenant "${key.tenantId}" is not registered`);
 }
 
-export function itemNotFound(key: StoreKey, itemCode: string): ServerError {
-  return new ServerError(Status.NOT_FOUND, `item "${itemCode}" does not exist in store "${key.storeCode}" of tenant "${key.tenantId}"`);
+export function itemNotFound(key: StoreKey, itemCode: string): DomainError {
+  return new DomainError('not_found', `item "${itemCode}" does not exist in store "${key.storeCode}" of tenant "${key.tenantId}"`);
 }

@@ -1,5 +1,4 @@
-import { status as Status } from '@grpc/grpc-js';
-import { ServerError } from '../grpc/ServerError.ts';
+import { DomainError } from './DomainError.ts';
 
 // Input rules for the item API. Every violation is reported at once, naming the field and
 // saying what is allowed, so a caller can fix the request without reading this file.
@@ -27,13 +26,15 @@ function codePoints(value: string): number {
 
 export class Violations {
   readonly #items: string[] = [];
+  readonly #fields: string[] = [];
 
   add(field: string, problem: string): void {
     this.#items.push(`${field} ${problem}`);
+    this.#fields.push(field);
   }
 
   throwIfAny(): void {
-    if (this.#items.length > 0) throw new ServerError(Status.INVALID_ARGUMENT, `invalid request: ${this.#items.join('; ')}`);
+    if (this.#items.length > 0) throw new DomainError('invalid', `invalid request: ${this.#items.join('; ')}`, [...new Set(this.#fields)]);
   }
 }
 

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { status as Status } from '@grpc/grpc-js';
-import { ServerError } from '../grpc/ServerError.ts';
-import { STORE_METHODS } from '../grpc/serviceMethods.ts';
+import { DomainError } from '../items/DomainError.ts';
+import { STORE_METHODS } from './serviceMethods.ts';
 import type { StoreServiceServer, UpsertStoreResponse } from '../generated/proto/masterdata/v1/store_service.ts';
 import type { Wrap } from './createItemService.ts';
-import { pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
-import type { PageTokenCodec } from './PageTokenCodec.ts';
-import type { StoreRepository } from './StoreRepository.ts';
-import { storeFieldsOf, storeFromJson, storeToJson, tenantOf, toStore } from './storeRequests.ts';
-import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
-import { checkPattern, Violations } from './validation.ts';
+import { pageSizeOf, storeKeyOf, storeNotFound } from '../items/itemRequests.ts';
+import type { PageTokenCodec } from '../items/PageTokenCodec.ts';
+import type { StoreRepository } from '../items/StoreRepository.ts';
+import { storeFieldsOf, storeFromJson, storeToJson, tenantOf, toStore } from '../items/storeRequests.ts';
+import type { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
+import { checkPattern, Violations } from '../items/validation.ts';
 
 export interface StoreServiceDeps {
   readonly stores: StoreRepository;
@@ -59,14 +58,14 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       const earlier = await upserts.find(key.tenantId, req.requestId);
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) {
-          throw new ServerError(Status.FAILED_PRECONDITION, `request_id "${req.requestId}" was already used for a different request; use a new request_id for new content`);
+          throw new DomainError('request_reused', `request_id "${req.requestId}" was already used for a different request; use a new request_id for new content`);
         }
         const stored = earlier.response as { store: unknown; created: boolean };
         return { store: storeFromJson(stored.store), created: stored.created, replayed: true };
       }
       const existing = await stores.find(key);
       if (existing && existing.currency !== data.currency && (await stores.hasItems(key))) {
-        throw new ServerError(Status.FAILED_PRECONDITION, `store "${key.storeCode}" has items priced in ${existing.currency}; its currency cannot change to ${data.currency} (open a new store for the new currency)`);
+        throw new DomainError('precondition', `store "${key.storeCode}" has items priced in ${existing.currency}; its currency cannot change to ${data.currency} (open a new store for the new currency)`);
       }
       const saved = existing ? await stores.update(key, data) : await stores.create(key, data);
       const store = toStore(saved);

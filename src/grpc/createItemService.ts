@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { status as Status, type handleUnaryCall } from '@grpc/grpc-js';
-import { ServerError } from '../grpc/ServerError.ts';
-import type { MethodPolicy } from '../grpc/methodPolicies.ts';
-import type { HandlerContext, ScopedOptions } from '../grpc/scopedUnary.ts';
-import { ITEM_METHODS } from '../grpc/serviceMethods.ts';
+import type { handleUnaryCall } from '@grpc/grpc-js';
+import { DomainError } from '../items/DomainError.ts';
+import type { MethodPolicy } from './methodPolicies.ts';
+import type { HandlerContext, ScopedOptions } from './scopedUnary.ts';
+import { ITEM_METHODS } from './serviceMethods.ts';
 import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
-import { itemDetailFromJson, itemDetailToJson, toItemDetail } from './itemDetail.ts';
-import { itemCodesOf, itemFieldsOf, itemNotFound, pageSizeOf, storeKeyOf, storeNotFound } from './itemRequests.ts';
-import type { ItemLookup, LookupResult } from './ItemLookup.ts';
-import type { ItemRepository } from './ItemRepository.ts';
-import type { PageTokenCodec } from './PageTokenCodec.ts';
-import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
-import { checkCode, checkPattern, Violations } from './validation.ts';
+import { itemDetailFromJson, itemDetailToJson, toItemDetail } from '../items/itemDetail.ts';
+import { itemCodesOf, itemFieldsOf, itemNotFound, pageSizeOf, storeKeyOf, storeNotFound } from '../items/itemRequests.ts';
+import type { ItemLookup, LookupResult } from '../items/ItemLookup.ts';
+import type { ItemRepository } from '../items/ItemRepository.ts';
+import type { PageTokenCodec } from '../items/PageTokenCodec.ts';
+import type { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
+import { checkCode, checkPattern, Violations } from '../items/validation.ts';
 
 /** A handler whose database work runs in a call scope (scopedUnary), as its policy says. */
 export type Wrap = <Req, Res>(
@@ -99,7 +99,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       const earlier = await upserts.find(key.tenantId, req.requestId);
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) {
-          throw new ServerError(Status.FAILED_PRECONDITION, `request_id "${req.requestId}" was already used for a different UpsertItem request; use a new request_id for new content`);
+          throw new DomainError('request_reused', `request_id "${req.requestId}" was already used for a different UpsertItem request; use a new request_id for new content`);
         }
         const stored = earlier.response as { item: unknown; created: boolean };
         return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
@@ -107,14 +107,14 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       if (!(await items.storeExists(key))) throw storeNotFound(key);
       const existing = await items.find(key, req.itemCode);
       if (req.expectedVersion !== 0 && existing?.version !== req.expectedVersion) {
-        throw new ServerError(Status.ABORTED, existing
+        throw new DomainError('stale_version', existing
           ? `item "${req.itemCode}" is at version ${existing.version}, not ${req.expectedVersion}: read it again, then retry`
           : `item "${req.itemCode}" does not exist yet; send expected_version 0 to create it`);
       }
       const saved = existing
         ? await items.updateIfVersion(existing.id, existing.version, data)
         : await items.create(key, req.itemCode, data);
-      if (!saved) throw new ServerError(Status.ABORTED, `item "${req.itemCode}" was changed by another request at the same time; retry`);
+      if (!saved) throw new DomainError('stale_version', `item "${req.itemCode}" was changed by another request at the same time; retry`);
       const detail = toItemDetail(saved);
       await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, { item: itemDetailToJson(detail) as never, created: !existing });
       return { item: detail, created: !existing, replayed: false };
