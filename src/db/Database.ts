@@ -18,6 +18,9 @@ export interface DatabaseSettings extends SideSettings {
   readonly breaker: BreakerSettings;
 }
 
+/** Makes one side of the database (its pools, gate and routing). */
+export type SideFactory = (...args: ConstructorParameters<typeof DatabaseSide>) => DatabaseSide;
+
 /** What the database layer needs to know about the call it works for. */
 export interface CallBudget {
   /** performance.now() value after which nobody waits for the answer. */
@@ -48,11 +51,12 @@ export class Database {
   readonly #settings: DatabaseSettings;
   readonly #misconfiguredReported = new Set<string>();
 
-  constructor(settings: DatabaseSettings) {
+  /** `createSide` is for unit tests, which give the Database sides with fake pools and clients. */
+  constructor(settings: DatabaseSettings, createSide: SideFactory = (...args) => new DatabaseSide(...args)) {
     this.#settings = settings;
     const queryTimeout = () => this.#queryTimeout();
-    this.#read = new DatabaseSide('read', settings, this.events, queryTimeout);
-    this.#write = new DatabaseSide('write', settings, this.events, queryTimeout);
+    this.#read = createSide('read', settings, this.events, queryTimeout);
+    this.#write = createSide('write', settings, this.events, queryTimeout);
     this.breaker = new DatabaseBreaker(settings.breaker);
     this.breaker.events.on('open', (e) => this.events.emit('breaker', { state: 'open', by: e.by }));
     this.breaker.events.on('close', () => this.events.emit('breaker', { state: 'closed' }));
