@@ -3,10 +3,10 @@
 // load in processes of their own; PostgreSQL 15 of the bench's own. Prints, asserts nothing.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/db/seedDemoData.ts';
-import { PostgresCluster } from '../test/support/PostgresCluster.ts';
-import { sleep } from '../test/support/runLoad.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { sleep } from '../harness/runLoad.ts';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';
 import { fmt, percentiles, table } from './stats.ts';

@@ -12,8 +12,8 @@ import { ChannelPool } from '../src/clients/ChannelPool.ts';
 import { itemServiceApi, type ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { ItemServiceClient } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { freePort } from '../test/support/PostgresCluster.ts';
-import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { freePort } from '../harness/PostgresCluster.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 import { fmt, percentiles, table } from './stats.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

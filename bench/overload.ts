@@ -4,12 +4,12 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/db/seedDemoData.ts';
-import { PostgresCluster } from '../test/support/PostgresCluster.ts';
-import { sleep } from '../test/support/runLoad.ts';
-import { holdTableLock, withClient } from '../test/support/TestDatabase.ts';
-import { ConnectionSampler } from '../test/support/ConnectionSampler.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { sleep } from '../harness/runLoad.ts';
+import { holdTableLock, withClient } from '../harness/TestDatabase.ts';
+import { ConnectionSampler } from '../harness/ConnectionSampler.ts';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';
 import { fmt, percentiles, table } from './stats.ts';

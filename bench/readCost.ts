@@ -7,7 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
-import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 import { table } from './stats.ts';
 
 const { values } = parseArgs({ options: { queries: { type: 'string', default: '3000' } } });

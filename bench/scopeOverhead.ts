@@ -21,7 +21,7 @@ import { PageTokenCodec } from '../src/items/PageTokenCodec.ts';
 import { UpsertRequestRepository } from '../src/items/UpsertRequestRepository.ts';
 import { createLogger } from '../src/log/createLogger.ts';
 import { ServiceMetrics } from '../src/metrics/ServiceMetrics.ts';
-import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 import { fmt, percentiles, table } from './stats.ts';
 import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 

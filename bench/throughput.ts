@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { GetItemDetailRequest } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';
 import { fmt, table } from './stats.ts';
 import type { ThroughputPlan, ThroughputResult } from './throughput/loadClient.ts';

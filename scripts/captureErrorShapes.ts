@@ -10,9 +10,9 @@ import pg from 'pg';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { createPgPool } from '../src/db/createPgPool.ts';
 import { ResilientPool } from '../src/db/ResilientPool.ts';
-import { freePort } from '../test/support/PostgresCluster.ts';
-import { TcpProxy } from '../test/support/TcpProxy.ts';
-import { TestDatabase } from '../test/support/TestDatabase.ts';
+import { freePort } from '../harness/PostgresCluster.ts';
+import { TcpProxy } from '../harness/TcpProxy.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 type Shape = { name?: string; message?: string; code?: string; kind?: string; severity?: string; meta?: unknown; cause?: Shape; originalError?: Shape };

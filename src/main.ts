@@ -6,9 +6,9 @@ import { startItemServer } from './app/startItemServer.ts';
 import { loadConfig } from './config/config.ts';
 import { loadOrExit } from './config/loadOrExit.ts';
 import { DatabaseEndpoint } from './config/DatabaseEndpoint.ts';
-import { migrateDatabase } from './db/migrate/migrateDatabase.ts';
-import { seedDemoData } from './db/seedDemoData.ts';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/startEmbeddedDatabase.ts';
+import { migrateDatabase } from './ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from './ops/seedDemoData.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './ops/startEmbeddedDatabase.ts';
 import { createLogger } from './log/createLogger.ts';
 
 const config = loadOrExit(loadConfig, process.env);

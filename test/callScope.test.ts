@@ -2,8 +2,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../src/db/Database.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
-import { databaseSettings } from './support/databaseSettings.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { databaseSettings } from '../harness/databaseSettings.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 // A Prisma query is a lazy thenable: it runs when then() is called. Work that returns it without
 // awaiting (`() => repo.find(…)`) must still run inside the call's scope, or the pool never sees

@@ -4,9 +4,9 @@ import { createCartServer } from '../src/cart/createCartServer.ts';
 import { ChannelPool } from '../src/clients/ChannelPool.ts';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
-import { sleep } from './support/runLoad.ts';
-import { startTestServer } from './support/startTestServer.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { sleep } from '../harness/runLoad.ts';
+import { startTestServer } from '../harness/startTestServer.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 async function cartFor(target: string, pool: ChannelPool, itemTimeoutMs = 1_000) {
   return createCartServer({

@@ -1,9 +1,9 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricTotal } from './support/metricTotal.ts';
-import { sleep } from './support/runLoad.ts';
-import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { TestDatabase, withClient } from './support/TestDatabase.ts';
+import { metricTotal } from '../harness/metricTotal.ts';
+import { sleep } from '../harness/runLoad.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { TestDatabase, withClient } from '../harness/TestDatabase.ts';
 
 // Coalesced lookups against a real server and PostgreSQL, with the item cache off so that every
 // lookup reaches the database: many concurrent callers share queries, and each still gets its

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../src/db/Database.ts';
 import type { DatabaseEvents } from '../src/db/DatabaseEvents.ts';
 import { DbFailure } from '../src/db/DbFailure.ts';
-import { PgBouncer, pgbouncerAvailable } from './support/failover/PgBouncer.ts';
-import { PostgresCluster } from './support/PostgresCluster.ts';
-import { TcpProxy } from './support/TcpProxy.ts';
-import { databaseSettings } from './support/databaseSettings.ts';
-import { withClient } from './support/TestDatabase.ts';
+import { PgBouncer, pgbouncerAvailable } from '../harness/failover/PgBouncer.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { TcpProxy } from '../harness/TcpProxy.ts';
+import { databaseSettings } from '../harness/databaseSettings.ts';
+import { withClient } from '../harness/TestDatabase.ts';
 
 // The pg_xact_status path, for writes that have no idempotency key of their own: straight to
 // PostgreSQL, and through a stock PgBouncer in transaction mode (server connections shared).

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/db/seedDemoData.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { ItemServiceClient, type ItemDetail } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { STALE_AGE_KEY, STALE_KEY } from '../src/grpc/createItemService.ts';
-import { metricTotal } from './support/metricTotal.ts';
-import { PostgresCluster } from './support/PostgresCluster.ts';
-import { sleep } from './support/runLoad.ts';
-import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { withClient } from './support/TestDatabase.ts';
+import { metricTotal } from '../harness/metricTotal.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { sleep } from '../harness/runLoad.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { withClient } from '../harness/TestDatabase.ts';
 
 // The item cache on a real PostgreSQL server of the test's own (it is stopped in one test):
 // LISTEN/NOTIFY invalidation across instances, listener loss, read-your-writes, stale-if-error.

@@ -2,7 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 // The lookups' raw query must return exactly what the Prisma model query does, field by field
 // and type by type (Decimal, BigInt, Date, null), or a schema change would slip past it.

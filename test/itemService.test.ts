@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemFields, UpsertItemRequest } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 let db: TestDatabase;
 let t: TestServer;

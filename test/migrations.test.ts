@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get_dmmf } from '@prisma/prisma-schema-wasm';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { MigrationError } from '../src/db/migrate/MigrationError.ts';
-import { describeSchema } from './support/describeSchema.ts';
-import { TestDatabase, withClient } from './support/TestDatabase.ts';
+import { MIGRATIONS_DIR, migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { MigrationError } from '../src/ops/migrate/MigrationError.ts';
+import { describeSchema } from '../harness/describeSchema.ts';
+import { TestDatabase, withClient } from '../harness/TestDatabase.ts';
 
 // Every migration in the folder, in order: a new one needs no edit here.
 const ALL = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();

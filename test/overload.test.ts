@@ -1,14 +1,14 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/db/seedDemoData.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { RETRY_PUSHBACK_KEY } from '../src/grpc/toServiceError.ts';
-import { ConnectionSampler } from './support/ConnectionSampler.ts';
-import { metricTotal } from './support/metricTotal.ts';
-import { PostgresCluster } from './support/PostgresCluster.ts';
-import { runLoad, sleep, summarise } from './support/runLoad.ts';
-import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { holdTableLock } from './support/TestDatabase.ts';
+import { ConnectionSampler } from '../harness/ConnectionSampler.ts';
+import { metricTotal } from '../harness/metricTotal.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { runLoad, sleep, summarise } from '../harness/runLoad.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { holdTableLock } from '../harness/TestDatabase.ts';
 
 // Saturation is not an outage: a real PostgreSQL server of the test's own (so it can be stopped),
 // the real service, and connections counted where they count, in pg_stat_activity.

@@ -1,14 +1,14 @@
 import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../src/db/Database.ts';
-import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/db/seedDemoData.ts';
-import { databaseSettings } from './support/databaseSettings.ts';
-import { PgBouncer, pgbouncerAvailable } from './support/failover/PgBouncer.ts';
-import { PostgresCluster } from './support/PostgresCluster.ts';
-import { runLoad, sleep } from './support/runLoad.ts';
-import { startTestServer } from './support/startTestServer.ts';
-import { withClient } from './support/TestDatabase.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { databaseSettings } from '../harness/databaseSettings.ts';
+import { PgBouncer, pgbouncerAvailable } from '../harness/failover/PgBouncer.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { runLoad, sleep } from '../harness/runLoad.ts';
+import { startTestServer } from '../harness/startTestServer.ts';
+import { withClient } from '../harness/TestDatabase.ts';
 
 // The service behind a stock PgBouncer (Debian's package, transaction mode, every other setting
 // its default): no startup parameter it would refuse, server-side limits that hold per

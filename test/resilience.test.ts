@@ -1,12 +1,12 @@
 import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/db/seedDemoData.ts';
-import { PostgresCluster } from './support/PostgresCluster.ts';
-import { runLoad, sleep, summarise, type CallRecord } from './support/runLoad.ts';
-import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { TcpProxy } from './support/TcpProxy.ts';
-import { withClient } from './support/TestDatabase.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { runLoad, sleep, summarise, type CallRecord } from '../harness/runLoad.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { TcpProxy } from '../harness/TcpProxy.ts';
+import { withClient } from '../harness/TestDatabase.ts';
 
 // Real PostgreSQL servers of the test's own behind a TCP proxy: the proxy is the stable
 // endpoint (the "same DNS name") the service connects to.

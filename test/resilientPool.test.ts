@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool } from '../src/db/createPgPool.ts';
 import { Database } from '../src/db/Database.ts';
 import { ResilientPool } from '../src/db/ResilientPool.ts';
-import { databaseSettings } from './support/databaseSettings.ts';
-import { sleep } from './support/runLoad.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { databaseSettings } from '../harness/databaseSettings.ts';
+import { sleep } from '../harness/runLoad.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 let db: TestDatabase;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricTotal } from './support/metricTotal.ts';
-import { sleep } from './support/runLoad.ts';
-import { startTestServer } from './support/startTestServer.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { metricTotal } from '../harness/metricTotal.ts';
+import { sleep } from '../harness/runLoad.ts';
+import { startTestServer } from '../harness/startTestServer.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 // upsert_request must not grow forever: records older than UPSERT_REQUEST_RETENTION are deleted
 // in the background, in batches, counted and logged; a request id older than that is new again.

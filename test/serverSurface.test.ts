@@ -5,8 +5,8 @@ import { Client, credentials, status as Status, type MethodDefinition, type Serv
 import { loadSync } from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from './support/startTestServer.ts';
-import { TestDatabase, withClient } from './support/TestDatabase.ts';
+import { startTestServer } from '../harness/startTestServer.ts';
+import { TestDatabase, withClient } from '../harness/TestDatabase.ts';
 
 function healthCheck(address: string, service: string): Promise<string> {
   const client = new Client(address, credentials.createInsecure());

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './support/startTestServer.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 // The store API on a database with no demo data: a fresh deployment must be usable through gRPC alone.
 let db: TestDatabase;

@@ -1,8 +1,8 @@
 import http2 from 'node:http2';
 import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer } from './support/startTestServer.ts';
-import { TestDatabase } from './support/TestDatabase.ts';
+import { startTestServer } from '../harness/startTestServer.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
 
 // What a caller can make the server hold, tried with a raw HTTP/2 client (no gRPC library to
 // smooth anything over): undecodable bodies, oversized metadata, streams that never send.

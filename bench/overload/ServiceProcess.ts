@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { metricTotal } from '../../test/support/metricTotal.ts';
+import { metricTotal } from '../../harness/metricTotal.ts';
 
 /** The item service in a process (and process group) of its own, as in production. */
 export class ServiceProcess implements AsyncDisposable {

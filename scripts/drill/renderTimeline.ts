@@ -1,5 +1,5 @@
 import { status as Status } from '@grpc/grpc-js';
-import type { DrillResult } from '../../test/failover/runDrill.ts';
+import type { DrillResult } from '../../harness/failover/runDrill.ts';
 
 const W = 900;
 const H = 220;

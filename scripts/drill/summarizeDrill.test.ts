@@ -1,7 +1,7 @@
 import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../test/support/runLoad.ts';
-import type { DrillResult } from '../../test/failover/runDrill.ts';
+import type { CallRecord } from '../../harness/runLoad.ts';
+import type { DrillResult } from '../../harness/failover/runDrill.ts';
 import { renderTimelineSvg } from './renderTimeline.ts';
 import { summarizeDrill } from './summarizeDrill.ts';
 

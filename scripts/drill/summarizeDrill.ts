@@ -1,6 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
 import { percentiles } from '../../bench/stats.ts';
-import type { DrillResult } from '../../test/failover/runDrill.ts';
+import type { DrillResult } from '../../harness/failover/runDrill.ts';
 
 export interface DrillSummary {
   readonly requests: number;

@@ -5,7 +5,7 @@ import { readEndpoint, type Config } from '../config/config.ts';
 import type { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
 import { hostTargets } from '../db/createPgPool.ts';
 import { Database } from '../db/Database.ts';
-import { WritableHealthMonitor } from '../db/WritableHealthMonitor.ts';
+import { WritableHealthMonitor } from '../ops/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
 import { callLimits } from '../grpc/callLimits.ts';

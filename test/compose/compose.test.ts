@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ChannelPool } from '../../src/clients/ChannelPool.ts';
 import { itemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
-import { freePort } from '../support/PostgresCluster.ts';
-import { sleep } from '../support/runLoad.ts';
+import { freePort } from '../../harness/PostgresCluster.ts';
+import { sleep } from '../../harness/runLoad.ts';
 
 // Smoke test of docker-compose.yml as a user runs it: up, one call, `patronictl switchover`, one
 // call, down. The images come from scripts/docker/buildHaImages.sh (.ci/run builds them).

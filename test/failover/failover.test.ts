@@ -1,10 +1,10 @@
 import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { dockerAvailable } from '../support/failover/dockerAvailable.ts';
-import { FailoverCluster } from '../support/failover/FailoverCluster.ts';
-import { pgbouncerAvailable } from '../support/failover/PgBouncer.ts';
-import { expectFailoverHeld, reportDrill } from './drillAssertions.ts';
-import { runDrill, type Incident } from './runDrill.ts';
+import { dockerAvailable } from '../../harness/failover/dockerAvailable.ts';
+import { FailoverCluster } from '../../harness/failover/FailoverCluster.ts';
+import { pgbouncerAvailable } from '../../harness/failover/PgBouncer.ts';
+import { expectFailoverHeld, reportDrill } from '../../harness/failover/drillAssertions.ts';
+import { runDrill, type Incident } from '../../harness/failover/runDrill.ts';
 
 // Real PostgreSQL primary/replica pairs in containers (Testcontainers), a stable endpoint in
 // front, steady gRPC load of reads and idempotent writes, and an incident in the middle.

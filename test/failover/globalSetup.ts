@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { FAILOVER_LABEL } from '../support/failover/FailoverCluster.ts';
+import { FAILOVER_LABEL } from '../../harness/failover/FailoverCluster.ts';
 
 const run = promisify(execFile);
 

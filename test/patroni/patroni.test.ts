@@ -1,12 +1,12 @@
 import { status as Status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { expectFailoverHeld, reportDrill } from '../failover/drillAssertions.ts';
-import { DRILL_SERVER, runDrill, type DrillResult } from '../failover/runDrill.ts';
-import { ConnectionSampler } from '../support/ConnectionSampler.ts';
-import { sleep } from '../support/runLoad.ts';
-import { patroniAvailable } from '../support/patroni/patroniAvailable.ts';
-import { PatroniCluster } from '../support/patroni/PatroniCluster.ts';
+import { expectFailoverHeld, reportDrill } from '../../harness/failover/drillAssertions.ts';
+import { DRILL_SERVER, runDrill, type DrillResult } from '../../harness/failover/runDrill.ts';
+import { ConnectionSampler } from '../../harness/ConnectionSampler.ts';
+import { sleep } from '../../harness/runLoad.ts';
+import { patroniAvailable } from '../../harness/patroni/patroniAvailable.ts';
+import { PatroniCluster } from '../../harness/patroni/PatroniCluster.ts';
 
 // A real 3-node Patroni cluster (etcd, synchronous mode) and the service listing its three hosts
 // in DATABASE_URL and DATABASE_READ_URL, with no proxy and no DNS name in front: the service finds

@@ -6,7 +6,7 @@ import { TcpProxy } from '../TcpProxy.ts';
 import { PgBouncer } from './PgBouncer.ts';
 import { withClient } from '../TestDatabase.ts';
 
-const ENTRYPOINT = fileURLToPath(new URL('../../../docker/postgres/docker-entrypoint.sh', import.meta.url));
+const ENTRYPOINT = fileURLToPath(new URL('../../docker/postgres/docker-entrypoint.sh', import.meta.url));
 const PASSWORD = 'failover-drill';
 export const FAILOVER_LABEL = 'masterdata.failover';
 
@@ -17,7 +17,7 @@ export const FAILOVER_LABEL = 'masterdata.failover';
 export const DEFAULT_IMAGE = process.env.POSTGRES_IMAGE ?? chosenImage() ?? 'masterdata-postgres:15-local';
 
 function chosenImage(): string | undefined {
-  const file = fileURLToPath(new URL('../../../.failover-image', import.meta.url));
+  const file = fileURLToPath(new URL('../../.failover-image', import.meta.url));
   return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
 }
 

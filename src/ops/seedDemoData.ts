@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
-import { writerUrl } from './WriterFinder.ts';
+import { writerUrl } from '../db/WriterFinder.ts';
 
 export const DEMO_TENANT = 'demo';
 

@@ -1,6 +1,6 @@
-import { classifyDbError, type DbErrorClass } from './classifyDbError.ts';
-import { NoWritableHostError, WriterFinder } from './WriterFinder.ts';
-import type { HostTarget } from './probeHost.ts';
+import { classifyDbError, type DbErrorClass } from '../db/classifyDbError.ts';
+import { NoWritableHostError, WriterFinder } from '../db/WriterFinder.ts';
+import type { HostTarget } from '../db/probeHost.ts';
 
 /** What one probe found: a writable server, a read-only one, or none at all (and why). */
 export type ProbeResult =

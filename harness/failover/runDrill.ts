@@ -2,12 +2,12 @@ import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../../src/config/config.ts';
 import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
 import { writerUrl } from '../../src/db/WriterFinder.ts';
-import { migrateDatabase } from '../../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../../src/db/seedDemoData.ts';
-import type { ClusterEvent } from '../support/failover/FailoverCluster.ts';
-import { runLoad, sleep, type CallRecord } from '../support/runLoad.ts';
-import { startTestServer } from '../support/startTestServer.ts';
-import { withClient } from '../support/TestDatabase.ts';
+import { migrateDatabase } from '../../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../../src/ops/seedDemoData.ts';
+import type { ClusterEvent } from './FailoverCluster.ts';
+import { runLoad, sleep, type CallRecord } from '../runLoad.ts';
+import { startTestServer } from '../startTestServer.ts';
+import { withClient } from '../TestDatabase.ts';
 
 export type Incident = 'swap' | 'demote' | 'killBackends' | 'blackholeSwap' | 'restart';
 

@@ -1,5 +1,5 @@
-import type { DatabaseSettings } from '../../src/db/Database.ts';
-import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
+import type { DatabaseSettings } from '../src/db/Database.ts';
+import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 /** Database settings for tests that build a Database directly: the service's defaults, short timeouts. */
 export function databaseSettings(url: string, over: Partial<DatabaseSettings> = {}): DatabaseSettings {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import type { ItemServiceApi } from '../../src/clients/ItemServiceApi.ts';
+import type { ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 
 export interface CallRecord {
   readonly op: 'read' | 'write';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DatabaseEndpoint } from '../../config/DatabaseEndpoint.ts';
-import { writerUrl } from '../WriterFinder.ts';
+import { writerUrl } from '../../db/WriterFinder.ts';
 import { readMigrationDirectory } from './migrationDirectory.ts';
 import { migrateDeploy, type MigrateResult } from './migrateDeploy.ts';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrateDatabase } from '../../src/db/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../../src/db/seedDemoData.ts';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
 
 /** Administrative connection to the machine's PostgreSQL; override with TEST_PG_URL. */
 export const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
