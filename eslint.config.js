@@ -13,7 +13,13 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': 'off',
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-non-null-assertion': 'error',
-      'no-restricted-syntax': ['error', { selector: 'CallExpression[callee.object.name=/^(describe|it|test)$/][callee.property.name="only"]', message: 'no .only in committed tests' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.object.name=/^(describe|it|test)$/][callee.property.name="only"]',
+          message: 'no .only in committed tests',
+        },
+      ],
     },
   },
   { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },

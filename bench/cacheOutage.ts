@@ -20,7 +20,15 @@ await seedDemoData(cluster.url());
 const rows: (string | number)[][] = [];
 for (const cache of ['on', 'off'] as const) {
   await using service = await ServiceProcess.start({ DATABASE_URL: cluster.url(), ITEM_CACHE: cache, DB_POOL_MAX: '4' });
-  const plan: LoadPlan = { kind: 'steady', target: service.target, readers: 8, writers: 0, deadlineMs: 3_000, durationMs: DOWN_MS + 8_000, pauseMs: 5 };
+  const plan: LoadPlan = {
+    kind: 'steady',
+    target: service.target,
+    readers: 8,
+    writers: 0,
+    deadlineMs: 3_000,
+    durationMs: DOWN_MS + 8_000,
+    pauseMs: 5,
+  };
   const t0 = performance.now();
   const load = run(process.execPath, ['bench/overload/loadClient.ts', JSON.stringify(plan)], { maxBuffer: 256 * 1024 * 1024 });
   await sleep(4_000);
@@ -34,10 +42,20 @@ for (const cache of ['on', 'off'] as const) {
   const failed = down.filter((c) => c.code !== 'OK');
   const { p50, p99 } = percentiles(down.map((c) => c.ms));
   rows.push([
-    `cache ${cache}`, calls.length, down.length, failed.length,
-    Object.entries(Object.groupBy(failed, (c) => c.code)).map(([k, v]) => `${k} ${v?.length ?? 0}`).join(', ') || 'none',
-    `${fmt(p50)} / ${fmt(p99)}`, await service.counter('masterdata_item_cache_stale_answers_total'),
+    `cache ${cache}`,
+    calls.length,
+    down.length,
+    failed.length,
+    Object.entries(Object.groupBy(failed, (c) => c.code))
+      .map(([k, v]) => `${k} ${v?.length ?? 0}`)
+      .join(', ') || 'none',
+    `${fmt(p50)} / ${fmt(p99)}`,
+    await service.counter('masterdata_item_cache_stale_answers_total'),
   ]);
 }
-console.log(`Database stopped for ${DOWN_MS / 1000} s under 8 readers of the 8 demo items (3 s deadlines), read before the stop; node ${process.version}; ${new Date().toISOString()}\n`);
-console.log(table(['service', 'calls', 'calls while down', 'failed while down', 'failures', 'p50 / p99 while down (ms)', 'stale answers'], rows));
+console.log(
+  `Database stopped for ${DOWN_MS / 1000} s under 8 readers of the 8 demo items (3 s deadlines), read before the stop; node ${process.version}; ${new Date().toISOString()}\n`,
+);
+console.log(
+  table(['service', 'calls', 'calls while down', 'failed while down', 'failures', 'p50 / p99 while down (ms)', 'stale answers'], rows),
+);

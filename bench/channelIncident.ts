@@ -20,51 +20,85 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 await using db = await TestDatabase.create();
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-tls-'));
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ],
+  { stdio: 'ignore' },
+);
 
 /** The item service in its own process, as in production. */
 async function startItemService(tls: boolean): Promise<{ target: string; proc: ChildProcess }> {
   const port = await freePort();
   const proc = spawn(process.execPath, ['src/main.ts'], {
     env: {
-      ...process.env, DATABASE_URL: db.url, GRPC_PORT: String(port), METRICS_PORT: 'off', LOG_LEVEL: 'warn',
+      ...process.env,
+      DATABASE_URL: db.url,
+      GRPC_PORT: String(port),
+      METRICS_PORT: 'off',
+      LOG_LEVEL: 'warn',
       ...(tls ? { GRPC_TLS_CERT_FILE: join(dir, 'cert.pem'), GRPC_TLS_KEY_FILE: join(dir, 'key.pem') } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
-    proc.stderr?.on('data', (d: Buffer) => { if (d.toString().includes('listening on')) resolve(); });
+    proc.stderr?.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening on')) resolve();
+    });
     proc.on('exit', (code) => reject(new Error(`item service exited with ${String(code)}`)));
   });
   return { target: `127.0.0.1:${port}`, proc };
 }
 
-interface Factory { client: () => ItemServiceApi; channels: () => number; close: () => void }
+interface Factory {
+  client: () => ItemServiceApi;
+  channels: () => number;
+  close: () => void;
+}
 type Variant = readonly [name: string, make: (target: string, ca: Buffer | undefined) => Factory];
 
-const perRequest = (options: Record<string, number>) => (target: string, ca: Buffer | undefined): Factory => {
-  let created = 0;
-  return {
-    // The incident: each request builds its repository, and with it new credentials, a new client and channel.
-    client: () => {
-      created += 1;
-      return itemServiceApi(new ItemServiceClient(target, ca ? credentials.createSsl(ca) : credentials.createInsecure(), options));
-    },
-    channels: () => created,
-    close: () => undefined,
+const perRequest =
+  (options: Record<string, number>) =>
+  (target: string, ca: Buffer | undefined): Factory => {
+    let created = 0;
+    return {
+      // The incident: each request builds its repository, and with it new credentials, a new client and channel.
+      client: () => {
+        created += 1;
+        return itemServiceApi(new ItemServiceClient(target, ca ? credentials.createSsl(ca) : credentials.createInsecure(), options));
+      },
+      channels: () => created,
+      close: () => undefined,
+    };
   };
-};
 
 const variants: Variant[] = [
   ['channel per request, own connection (the incident)', perRequest({ 'grpc.use_local_subchannel_pool': 1 })],
   ['channel per request, grpc-js shared subchannels', perRequest({})],
-  ['ChannelPool (one channel per target)', (target, ca) => {
-    const pool = new ChannelPool();
-    // Request-scoped code hands the pool fresh (but equal) TLS material every time.
-    const client = () => itemServiceApi(itemServiceClient(pool, target, ca ? { rootCerts: Buffer.from(ca) } : 'insecure'));
-    return { client, channels: () => pool.stats(target).created, close: () => pool.close() };
-  }],
+  [
+    'ChannelPool (one channel per target)',
+    (target, ca) => {
+      const pool = new ChannelPool();
+      // Request-scoped code hands the pool fresh (but equal) TLS material every time.
+      const client = () => itemServiceApi(itemServiceClient(pool, target, ca ? { rootCerts: Buffer.from(ca) } : 'insecure'));
+      return { client, channels: () => pool.stats(target).created, close: () => pool.close() };
+    },
+  ],
 ];
 
 const rows: (string | number)[][] = [];
@@ -78,18 +112,27 @@ for (const tls of [false, true]) {
       const latencies: number[] = [];
       let errors = 0;
       const stopAt = performance.now() + SECONDS * 1000;
-      await Promise.all(Array.from({ length: users }, async () => {
-        while (performance.now() < stopAt) {
-          const t0 = performance.now();
-          const res = await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
-            method: 'POST',
-            body: JSON.stringify({ tenantId: 'demo', storeCode: 'S001', lines: [{ itemCode: '4011', quantity: 2 }, { itemCode: '1001', quantity: 1 }] }),
-          });
-          await res.arrayBuffer();
-          latencies.push(performance.now() - t0);
-          if (res.status !== 200) errors += 1;
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: users }, async () => {
+          while (performance.now() < stopAt) {
+            const t0 = performance.now();
+            const res = await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
+              method: 'POST',
+              body: JSON.stringify({
+                tenantId: 'demo',
+                storeCode: 'S001',
+                lines: [
+                  { itemCode: '4011', quantity: 2 },
+                  { itemCode: '1001', quantity: 1 },
+                ],
+              }),
+            });
+            await res.arrayBuffer();
+            latencies.push(performance.now() - t0);
+            if (res.status !== 200) errors += 1;
+          }
+        }),
+      );
       await cart.close();
       factory.close();
       const p = percentiles(latencies);
@@ -98,5 +141,9 @@ for (const tls of [false, true]) {
   }
   item.proc.kill('SIGTERM');
 }
-console.log(`\nCart quotes through a cart service with request-scoped repositories, ${SECONDS} s per row, item service in its own process; node ${process.version}, ${new Date().toISOString()}\n`);
-console.log(table(['transport', 'users', 'item-service client', 'requests', 'errors', 'channels created', 'p50 ms', 'p99 ms', 'max ms'], rows));
+console.log(
+  `\nCart quotes through a cart service with request-scoped repositories, ${SECONDS} s per row, item service in its own process; node ${process.version}, ${new Date().toISOString()}\n`,
+);
+console.log(
+  table(['transport', 'users', 'item-service client', 'requests', 'errors', 'channels created', 'p50 ms', 'p99 ms', 'max ms'], rows),
+);

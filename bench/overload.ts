@@ -35,7 +35,6 @@ async function load(plan: LoadPlan): Promise<CallResult[]> {
   return JSON.parse(stdout) as CallResult[];
 }
 
-
 const scenarios: Scenario[] = [
   {
     name: '5,000-call read burst (10 s deadlines)',
@@ -68,7 +67,10 @@ const scenarios: Scenario[] = [
       const done = await calls;
       const down = done.filter((c) => c.start > stoppedAt + 3_500 && c.start + c.ms < backAt && c.code !== 'OK');
       const ok = (from: number, to: number) => done.filter((c) => c.code === 'OK' && c.start >= from && c.start < to).length;
-      const firstOk = done.filter((c) => c.code === 'OK' && c.start + c.ms > backAt).map((c) => c.start + c.ms - backAt).sort((a, b) => a - b)[0];
+      const firstOk = done
+        .filter((c) => c.code === 'OK' && c.start + c.ms > backAt)
+        .map((c) => c.start + c.ms - backAt)
+        .sort((a, b) => a - b)[0];
       return {
         calls: done,
         extra: `OK before the stop ${ok(0, stoppedAt)}, after the return ${ok(backAt, Number.POSITIVE_INFINITY)}; while down: ${down.length} failed calls, p50 ${fmt(percentiles(down.map((c) => c.ms)).p50)} ms; first OK ${firstOk === undefined ? 'never' : `${Math.round(firstOk)} ms`} after the database was back`,
@@ -79,14 +81,24 @@ const scenarios: Scenario[] = [
     name: '20,000 half-open streams on 4 connections',
     run: async (s) => {
       const before = s.rssMb();
-      const watch = run(process.execPath, ['bench/overload/halfOpenStreams.ts', JSON.stringify({ target: s.target, streams: 20_000, connections: 4, holdMs: 13_000 })]);
+      const watch = run(process.execPath, [
+        'bench/overload/halfOpenStreams.ts',
+        JSON.stringify({ target: s.target, streams: 20_000, connections: 4, holdMs: 13_000 }),
+      ]);
       let peak = before;
-      const timer = setInterval(() => { peak = Math.max(peak, s.rssMb()); }, 200);
+      const timer = setInterval(() => {
+        peak = Math.max(peak, s.rssMb());
+      }, 200);
       const { stdout } = await watch;
       clearInterval(timer);
       const r = JSON.parse(stdout) as { outcome: Record<string, number>; stillOpen: number; medianAnswerMs: number | null };
-      const answered = Object.entries(r.outcome).map(([k, v]) => `${k}: ${v}`).join(', ');
-      return { calls: [], extra: `answered: ${answered || 'none'}; still open after 13 s: ${r.stillOpen}; RSS +${(peak - before).toFixed(1)} MB` };
+      const answered = Object.entries(r.outcome)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ');
+      return {
+        calls: [],
+        extra: `answered: ${answered || 'none'}; still open after 13 s: ${r.stillOpen}; RSS +${(peak - before).toFixed(1)} MB`,
+      };
     },
   },
 ];
@@ -96,7 +108,9 @@ try {
   await migrateDatabase(cluster.url());
   await seedDemoData(cluster.url());
   const { stdout: cores } = await run('nproc');
-  console.log(`Service logs: ${LOG_DIR}/overload-*.log. Overload bench: service in its own process (DB_POOL_MAX=${POOL_MAX}, two pools, ceiling ${2 * POOL_MAX}), load from another process, PostgreSQL 15 of the bench's own; ${cores.trim()} cores; node ${process.version}; ${new Date().toISOString()}\n`);
+  console.log(
+    `Service logs: ${LOG_DIR}/overload-*.log. Overload bench: service in its own process (DB_POOL_MAX=${POOL_MAX}, two pools, ceiling ${2 * POOL_MAX}), load from another process, PostgreSQL 15 of the bench's own; ${cores.trim()} cores; node ${process.version}; ${new Date().toISOString()}\n`,
+  );
   {
     // Warm the server's caches first, so the column measured first is not the one that pays for them.
     await using warm = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: 'off', ITEM_CACHE: 'off' });
@@ -109,21 +123,33 @@ try {
     const order = scenarios.indexOf(scenario) % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
     for (const resilience of order) {
       // Each run starts from a settled server: no autovacuum or dirty buffers left by the last one.
-      await withClient(cluster.url(), async (c) => { await c.query('VACUUM ANALYZE'); await c.query('CHECKPOINT'); });
+      await withClient(cluster.url(), async (c) => {
+        await c.query('VACUUM ANALYZE');
+        await c.query('CHECKPOINT');
+      });
       await sleep(1_000);
       // Every service's warnings and errors are kept, so any INTERNAL in a table can be traced.
       const logFile = `${LOG_DIR}/overload-${scenarios.indexOf(scenario) + 1}-${resilience}.log`;
       // The item cache is off: this bench measures the data layer (bench:cache-outage runs it with the cache).
-      await using service = await ServiceProcess.start({ DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX), ITEM_CACHE: 'off' }, logFile);
+      await using service = await ServiceProcess.start(
+        { DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX), ITEM_CACHE: 'off' },
+        logFile,
+      );
       await using sampler = new ConnectionSampler(cluster.url());
       const outcome = await scenario.run(service, cluster);
       await sleep(300);
       const byStatus: Record<string, number> = {};
       for (const c of outcome.calls) byStatus[c.code] = (byStatus[c.code] ?? 0) + 1;
       const { p50, p99 } = percentiles(outcome.calls.map((c) => c.ms));
-      const errors = Object.entries(byStatus).filter(([k]) => k !== 'OK').map(([k, v]) => `${k} ${v}`).join(', ');
+      const errors = Object.entries(byStatus)
+        .filter(([k]) => k !== 'OK')
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       rows[resilience === 'on' ? 0 : 1] = [
-        resilience, outcome.calls.length, byStatus.OK ?? 0, errors || 'none',
+        resilience,
+        outcome.calls.length,
+        byStatus.OK ?? 0,
+        errors || 'none',
         outcome.calls.length ? `${fmt(p50)} / ${fmt(p99)}` : '-',
         `${sampler.peakApplication} (r ${sampler.peak['masterdata-read'] ?? 0}, w ${sampler.peak['masterdata-write'] ?? 0})`,
         await service.counter('masterdata_db_pool_rebuilds_total'),
@@ -133,7 +159,22 @@ try {
       if (outcome.extra) extras[resilience === 'on' ? 0 : 1] = `resilience ${resilience}: ${outcome.extra}`;
     }
     console.log(`### ${scenario.name}\n`);
-    console.log(table(['resilience', 'calls', 'OK', 'errors by status', 'p50 / p99 ms', 'peak app connections', 'rebuilds', 'retries', 'breaker openings'], rows));
+    console.log(
+      table(
+        [
+          'resilience',
+          'calls',
+          'OK',
+          'errors by status',
+          'p50 / p99 ms',
+          'peak app connections',
+          'rebuilds',
+          'retries',
+          'breaker openings',
+        ],
+        rows,
+      ),
+    );
     if (extras.length) console.log(`\n${extras.filter(Boolean).join('\n')}`);
     console.log('');
   }

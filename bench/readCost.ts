@@ -23,15 +23,26 @@ const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.u
 const pool = new pg.Pool({ connectionString: db.url, max: 1 });
 const repo = new ItemRepository({ db: () => prisma });
 const key = { tenantId: 'demo', storeCode: 'S001' };
-const codes = (n: number, i: number) => Array.from({ length: n }, (_, k) => `T${String(1 + ((i * 37 + k * 101) % ITEMS)).padStart(5, '0')}`);
+const codes = (n: number, i: number) =>
+  Array.from({ length: n }, (_, k) => `T${String(1 + ((i * 37 + k * 101) % ITEMS)).padStart(5, '0')}`);
 const SQL = 'SELECT * FROM item WHERE tenant_id = $1 AND store_code = $2 AND item_code = ANY($3::text[])';
 
 const forms: [string, number, (i: number) => Promise<unknown>][] = [];
 for (const n of [1, 17]) {
-  if (n === 1) forms.push(['Prisma findUnique (the naive peer)', n, (i) => prisma.item.findUnique({ where: { tenantId_storeCode_itemCode: { ...key, itemCode: codes(1, i)[0] as string } } })]);
+  if (n === 1)
+    forms.push([
+      'Prisma findUnique (the naive peer)',
+      n,
+      (i) => prisma.item.findUnique({ where: { tenantId_storeCode_itemCode: { ...key, itemCode: codes(1, i)[0] as string } } }),
+    ]);
   forms.push(
     ['Prisma findMany, item_code IN (…)', n, (i) => repo.findMany(key, codes(n, i))],
-    ['Prisma $queryRaw tagged template', n, (i) => prisma.$queryRaw`SELECT * FROM item WHERE tenant_id = ${key.tenantId} AND store_code = ${key.storeCode} AND item_code = ANY(${codes(n, i)}::text[])`],
+    [
+      'Prisma $queryRaw tagged template',
+      n,
+      (i) =>
+        prisma.$queryRaw`SELECT * FROM item WHERE tenant_id = ${key.tenantId} AND store_code = ${key.storeCode} AND item_code = ANY(${codes(n, i)}::text[])`,
+    ],
     ['Prisma $queryRawUnsafe, constant SQL (this service: findByCodes)', n, (i) => repo.findByCodes(key, codes(n, i))],
     ['bare pg, unnamed statement (the floor)', n, (i) => pool.query(SQL, [key.tenantId, key.storeCode, codes(n, i)])],
   );
@@ -59,5 +70,7 @@ try {
   await pool.end();
 }
 const rows = [...measured].map(([id, m]) => [...id.split('\u0000'), m.wall.join('; '), m.cpu.join('; ')]);
-console.log(`One item read, ${QUERIES} sequential queries per form on one connection, two interleaved rounds (round 1; round 2); node ${process.version}; ${new Date().toISOString()}\n`);
+console.log(
+  `One item read, ${QUERIES} sequential queries per form on one connection, two interleaved rounds (round 1; round 2); node ${process.version}; ${new Date().toISOString()}\n`,
+);
 console.log(table(['form', 'codes', 'wall µs / query', 'CPU µs / query (this process)'], rows));

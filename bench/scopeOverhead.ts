@@ -44,32 +44,42 @@ const plainPool = new pg.Pool({ connectionString: db.url, max: config.DB_POOL_MA
 const plainPrisma = new PrismaClient({ adapter: new PrismaPg(plainPool) });
 const direct = { db: () => plainPrisma };
 const bare = new Server({ interceptors: [serverMiddleware(callLog(log, new ServiceMetrics()))] });
-bare.addService(ItemServiceService, createItemService({
-  items: new ItemRepository(direct),
-  upserts: new UpsertRequestRepository(direct),
-  pageTokens: new PageTokenCodec('bench-secret-0123456789'),
-  lookup: new ItemLookup({ read: (_budget, work) => work(), items: new ItemRepository(direct), staleIfErrorMs: 0 }),
-  guard: (_method, handler) => (call, callback) => {
-    handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
-    );
-  },
-  wrap: (_method, handler) => (call, callback) => {
-    handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
-    );
-  },
-}));
-const barePort = await new Promise<number>((resolve, reject) => bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+bare.addService(
+  ItemServiceService,
+  createItemService({
+    items: new ItemRepository(direct),
+    upserts: new UpsertRequestRepository(direct),
+    pageTokens: new PageTokenCodec('bench-secret-0123456789'),
+    lookup: new ItemLookup({ read: (_budget, work) => work(), items: new ItemRepository(direct), staleIfErrorMs: 0 }),
+    guard: (_method, handler) => (call, callback) => {
+      handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
+      );
+    },
+    wrap: (_method, handler) => (call, callback) => {
+      handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
+      );
+    },
+  }),
+);
+const barePort = await new Promise<number>((resolve, reject) =>
+  bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+);
 
 const channels = new ChannelPool();
 const scopedApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${scoped.port}`, credentials.createInsecure()));
 const bareApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${barePort}`, credentials.createInsecure()));
 
 const variants: Record<string, () => Promise<unknown>> = {
-  'raw pg query (floor)': () => plainPool.query('SELECT * FROM item WHERE tenant_id = $1 AND store_code = $2 AND item_code = $3', [key.tenantId, key.storeCode, key.itemCode]),
+  'raw pg query (floor)': () =>
+    plainPool.query('SELECT * FROM item WHERE tenant_id = $1 AND store_code = $2 AND item_code = $3', [
+      key.tenantId,
+      key.storeCode,
+      key.itemCode,
+    ]),
   'Prisma findUnique (floor)': () => plainPrisma.item.findUnique({ where: { tenantId_storeCode_itemCode: key } }),
   'gRPC GetItemDetail, no wrapper': () => bareApi.getItemDetail(key),
   'gRPC GetItemDetail, scope wrapper': () => scopedApi.getItemDetail(key),
@@ -91,9 +101,14 @@ for (let round = 0; round < ROUNDS; round++) {
     let done = 0;
     const t0 = performance.now();
     const stopAt = t0 + 1_000;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < stopAt) { await fn(); done += 1; }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < stopAt) {
+          await fn();
+          done += 1;
+        }
+      }),
+    );
     throughput.set(name, [...(throughput.get(name) ?? []), done / ((performance.now() - t0) / 1000)]);
   }
 }
@@ -105,7 +120,9 @@ const rows = Object.keys(variants).map((name) => {
 });
 const p50 = (name: string) => percentiles(latencies.get(name) ?? []).p50;
 const overhead = (p50('gRPC GetItemDetail, scope wrapper') / p50('gRPC GetItemDetail, no wrapper') - 1) * 100;
-console.log(`\nGetItemDetail, ${CALLS} sequential calls per variant (p50/p99 ms) and ${CONCURRENCY}-way throughput (calls/s, median of ${ROUNDS} 1 s rounds); node ${process.version}, ${new Date().toISOString()}\n`);
+console.log(
+  `\nGetItemDetail, ${CALLS} sequential calls per variant (p50/p99 ms) and ${CONCURRENCY}-way throughput (calls/s, median of ${ROUNDS} 1 s rounds); node ${process.version}, ${new Date().toISOString()}\n`,
+);
 console.log(table(['variant', 'p50 ms', 'p99 ms', 'calls/s'], rows));
 console.log(`\nscope wrapper overhead at p50: ${overhead.toFixed(1)} % (goal ≤ 5 %)`);
 

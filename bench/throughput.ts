@@ -46,20 +46,42 @@ async function serverProcess(script: string, env: Record<string, string>): Promi
 }
 
 async function load(plan: ThroughputPlan): Promise<ThroughputResult> {
-  const { stdout } = await run(process.execPath, ['bench/throughput/loadClient.ts', JSON.stringify(plan)], { maxBuffer: 1 << 20, timeout: plan.warmupMs + plan.durationMs + 60_000 });
+  const { stdout } = await run(process.execPath, ['bench/throughput/loadClient.ts', JSON.stringify(plan)], {
+    maxBuffer: 1 << 20,
+    timeout: plan.warmupMs + plan.durationMs + 60_000,
+  });
   return JSON.parse(stdout) as ThroughputResult;
 }
 
 /** h2load is optional (Debian's nghttp2-client): without it the column says so instead of failing the run. */
-const hasH2load = await run('h2load', ['--version']).then(() => true, () => false);
+const hasH2load = await run('h2load', ['--version']).then(
+  () => true,
+  () => false,
+);
 if (!hasH2load) console.error('h2load not found (apt-get install nghttp2-client): its column is left empty');
 
 async function h2load(target: string, body: string): Promise<number> {
   if (!hasH2load) return Number.NaN;
-  const { stdout } = await run('h2load', [
-    '-c', '4', '-m', '16', '-D', String(durationMs / 1000), '--warm-up-time=1', '-d', body,
-    '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://${target}/masterdata.v1.ItemService/GetItemDetail`,
-  ], { timeout: durationMs + 60_000 });
+  const { stdout } = await run(
+    'h2load',
+    [
+      '-c',
+      '4',
+      '-m',
+      '16',
+      '-D',
+      String(durationMs / 1000),
+      '--warm-up-time=1',
+      '-d',
+      body,
+      '-H',
+      'content-type: application/grpc',
+      '-H',
+      'te: trailers',
+      `http://${target}/masterdata.v1.ItemService/GetItemDetail`,
+    ],
+    { timeout: durationMs + 60_000 },
+  );
   return Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? Number.NaN);
 }
 
@@ -84,7 +106,7 @@ await using off = await ServiceProcess.start({ ...serviceEnv, DB_RESILIENCE: 'of
 await using uncached = await ServiceProcess.start({ ...serviceEnv, ITEM_CACHE: 'off' });
 await using cached = await ServiceProcess.start(serviceEnv);
 const rows: Row[] = [
-  { name: 'bare grpc-js, a fixed ItemDetail (the transport\'s limit)', target: bare.target, batch: 0, h2load: true },
+  { name: "bare grpc-js, a fixed ItemDetail (the transport's limit)", target: bare.target, batch: 0, h2load: true },
   { name: 'naive peer: grpc-js + one global PrismaClient', target: naive.target, batch: 0, h2load: true },
   { name: 'this service, DB_RESILIENCE=off ITEM_CACHE=off', target: off.target, batch: 0, h2load: true },
   { name: 'this service, ITEM_CACHE=off', target: uncached.target, batch: 0, h2load: true },
@@ -98,7 +120,18 @@ const base = { warmupMs: 1_000, durationMs, items: ITEMS };
 try {
   // Every server reads every item once before the first round: the cache row measures a warm
   // cache (a till's steady state), and the database rows a warm buffer cache.
-  for (const row of rows) await load({ ...base, warmupMs: 0, durationMs: 0, target: row.target, connections: 1, streams: 1, codes: 'uniform', batch: 0, prime: true });
+  for (const row of rows)
+    await load({
+      ...base,
+      warmupMs: 0,
+      durationMs: 0,
+      target: row.target,
+      connections: 1,
+      streams: 1,
+      codes: 'uniform',
+      batch: 0,
+      prime: true,
+    });
   for (let round = 0; round < Number(values.rounds); round += 1) {
     for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
       const r = results.get(row);
@@ -117,17 +150,29 @@ try {
 const each = (xs: ThroughputResult[], f: (x: ThroughputResult) => string) => xs.map(f).join('; ');
 const perSecond = (x: ThroughputResult) => `${Math.round(x.perSecond)}${x.errors > 0 ? ` (${x.errors} errors)` : ''}`;
 const text = table(
-  ['server', '4×16 uniform, req/s', '4×16 Zipf, req/s', '4×16 uniform p50 / p99 (ms)', '1×1 p50 / p99 (ms)', 'h2load 4×16, one item, req/s'],
+  [
+    'server',
+    '4×16 uniform, req/s',
+    '4×16 Zipf, req/s',
+    '4×16 uniform p50 / p99 (ms)',
+    '1×1 p50 / p99 (ms)',
+    'h2load 4×16, one item, req/s',
+  ],
   rows.map((row) => {
     const r = results.get(row);
     if (!r) return [row.name];
     return [
-      row.name, each(r.uniform, perSecond), each(r.zipf, perSecond),
-      each(r.uniform, (x) => `${fmt(x.p50)} / ${fmt(x.p99)}`), each(r.single, (x) => `${fmt(x.p50)} / ${fmt(x.p99)}`),
+      row.name,
+      each(r.uniform, perSecond),
+      each(r.zipf, perSecond),
+      each(r.uniform, (x) => `${fmt(x.p50)} / ${fmt(x.p99)}`),
+      each(r.single, (x) => `${fmt(x.p50)} / ${fmt(x.p99)}`),
       row.h2load ? r.h2.map((x) => String(Math.round(x))).join('; ') : '–',
     ];
   }),
 );
-console.log(`Item lookups, ${values.rounds} interleaved rounds of ${values.seconds} s per cell (round 1; round 2); ${ITEMS} seeded items; ` +
-  `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}); node ${process.version}; ${new Date().toISOString()}\n`);
+console.log(
+  `Item lookups, ${values.rounds} interleaved rounds of ${values.seconds} s per cell (round 1; round 2); ${ITEMS} seeded items; ` +
+    `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}); node ${process.version}; ${new Date().toISOString()}\n`,
+);
 console.log(text);

@@ -39,7 +39,12 @@ export class PostgresCluster implements AsyncDisposable {
 
   static async start(): Promise<PostgresCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'pgcluster-'));
-    if (asRoot) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout.trim()), Number((await run('id', ['-g', 'postgres'])).stdout.trim()));
+    if (asRoot)
+      chownSync(
+        dir,
+        Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+        Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+      );
     const cluster = new PostgresCluster(dir, await freePort());
     await pgExec('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     await cluster.#ctl(['start', '-w']);

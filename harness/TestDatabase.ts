@@ -44,17 +44,30 @@ export class TestDatabase implements AsyncDisposable {
 
   /** Kills every backend of this database whose application_name starts with `prefix`. */
   async terminateBackends(prefix = 'masterdata'): Promise<number> {
-    const rows = await withClient(this.#adminUrl, async (c) => (await c.query<{ ok: boolean }>(
-      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE $2 AND pid <> pg_backend_pid()',
-      [this.name, `${prefix}%`],
-    )).rows);
+    const rows = await withClient(
+      this.#adminUrl,
+      async (c) =>
+        (
+          await c.query<{ ok: boolean }>(
+            'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE $2 AND pid <> pg_backend_pid()',
+            [this.name, `${prefix}%`],
+          )
+        ).rows,
+    );
     return rows.length;
   }
 
   async connectionCount(prefix = 'masterdata'): Promise<number> {
-    const rows = await withClient(this.#adminUrl, async (c) => (await c.query<{ n: string }>(
-      'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE $2', [this.name, `${prefix}%`],
-    )).rows);
+    const rows = await withClient(
+      this.#adminUrl,
+      async (c) =>
+        (
+          await c.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE $2', [
+            this.name,
+            `${prefix}%`,
+          ])
+        ).rows,
+    );
     return Number(rows[0]?.n ?? 0);
   }
 

@@ -23,8 +23,16 @@ export interface ForeignKeyInfo {
 }
 
 /** What a PostgreSQL schema really contains, read from the catalog. */
-export async function describeSchema(client: pg.Client): Promise<{ tables: Map<string, Map<string, ColumnInfo>>; indexes: IndexInfo[]; foreignKeys: ForeignKeyInfo[] }> {
-  const cols = await client.query<{ table_name: string; column_name: string; type: string; is_nullable: string; column_default: string | null }>(`
+export async function describeSchema(
+  client: pg.Client,
+): Promise<{ tables: Map<string, Map<string, ColumnInfo>>; indexes: IndexInfo[]; foreignKeys: ForeignKeyInfo[] }> {
+  const cols = await client.query<{
+    table_name: string;
+    column_name: string;
+    type: string;
+    is_nullable: string;
+    column_default: string | null;
+  }>(`
     SELECT c.table_name, c.column_name, format_type(a.atttypid, a.atttypmod) AS type, c.is_nullable, c.column_default
     FROM information_schema.columns c
     JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass AND a.attname = c.column_name
@@ -53,6 +61,13 @@ export async function describeSchema(client: pg.Client): Promise<{ tables: Map<s
   return {
     tables,
     indexes: idx.rows,
-    foreignKeys: fks.rows.map((f) => ({ table: f.table, columns: f.columns, refTable: f.refTable, refColumns: f.refColumns, onDelete: f.on_delete, onUpdate: f.on_update })),
+    foreignKeys: fks.rows.map((f) => ({
+      table: f.table,
+      columns: f.columns,
+      refTable: f.refTable,
+      refColumns: f.refColumns,
+      onDelete: f.on_delete,
+      onUpdate: f.on_update,
+    })),
   };
 }

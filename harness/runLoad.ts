@@ -44,16 +44,35 @@ export async function runLoad(o: LoadOptions): Promise<CallRecord[]> {
       n += 1;
       const write = o.writeEvery > 0 && n % o.writeEvery === 0;
       const start = performance.now() - t0;
-      const itemCode = write ? `L-${w}-${randomUUID().slice(0, 13)}` : READ_CODES[n % READ_CODES.length] ?? '4011';
+      const itemCode = write ? `L-${w}-${randomUUID().slice(0, 13)}` : (READ_CODES[n % READ_CODES.length] ?? '4011');
       const requestId = write ? randomUUID() : undefined;
       let code: Status = Status.OK;
       let details: string | undefined;
       try {
         if (write && requestId) {
-          await o.api.upsertItem({
-            tenantId: 'demo', storeCode: o.storeCode ?? 'S001', itemCode, requestId, expectedVersion: 0,
-            item: { barcode: '', description: 'load item', shortDescription: 'LOAD', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 },
-          }, { timeoutMs: o.deadlineMs });
+          await o.api.upsertItem(
+            {
+              tenantId: 'demo',
+              storeCode: o.storeCode ?? 'S001',
+              itemCode,
+              requestId,
+              expectedVersion: 0,
+              item: {
+                barcode: '',
+                description: 'load item',
+                shortDescription: 'LOAD',
+                unitPrice: '1.00',
+                unitCost: '',
+                taxCode: 'STD',
+                categoryCode: '',
+                active: true,
+                discountable: true,
+                soldByWeight: false,
+                minimumAge: 0,
+              },
+            },
+            { timeoutMs: o.deadlineMs },
+          );
         } else {
           await o.api.getItemDetail({ tenantId: 'demo', storeCode: o.storeCode ?? 'S001', itemCode }, { timeoutMs: o.deadlineMs });
         }
@@ -61,7 +80,15 @@ export async function runLoad(o: LoadOptions): Promise<CallRecord[]> {
         code = (error as ServiceError).code;
         details = (error as ServiceError).details;
       }
-      records.push({ op: write ? 'write' : 'read', start, latencyMs: performance.now() - t0 - start, code, ...(details ? { details } : {}), itemCode, ...(requestId ? { requestId } : {}) });
+      records.push({
+        op: write ? 'write' : 'read',
+        start,
+        latencyMs: performance.now() - t0 - start,
+        code,
+        ...(details ? { details } : {}),
+        itemCode,
+        ...(requestId ? { requestId } : {}),
+      });
       if (o.pauseMs) await new Promise((r) => setTimeout(r, o.pauseMs));
     }
   };

@@ -31,13 +31,23 @@ export async function startTestServer(database: string | DatabaseEndpoint, overr
   });
   // The item cache is off unless a test turns it on: the data layer's tests must reach the database.
   const config: Config = { ...loadConfig({ GRPC_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug', ITEM_CACHE: 'off' }), ...overrides };
-  const server = await startItemServer({ config, endpoint: typeof database === 'string' ? DatabaseEndpoint.parse(database) : database, log: createLogger(config.LOG_LEVEL, sink), pageTokenSecret: 'test-secret-0123456789' });
+  const server = await startItemServer({
+    config,
+    endpoint: typeof database === 'string' ? DatabaseEndpoint.parse(database) : database,
+    log: createLogger(config.LOG_LEVEL, sink),
+    pageTokenSecret: 'test-secret-0123456789',
+  });
   const address = `127.0.0.1:${server.port}`;
   const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
   const api = itemServiceApi(itemServiceClient(pool, address, credentials.createInsecure()));
   const stores = storeServiceApi(storeServiceClient(pool, address, credentials.createInsecure()));
   return {
-    server, address, api, stores, pool, logs,
+    server,
+    address,
+    api,
+    stores,
+    pool,
+    logs,
     async [Symbol.asyncDispose]() {
       pool.close();
       await server.shutdown(2_000);

@@ -22,11 +22,17 @@ import { runDrill, type DrillResult, type Incident } from '../harness/failover/r
 import { renderTimelineSvg } from './drill/renderTimeline.ts';
 import { summarizeDrill } from './drill/summarizeDrill.ts';
 
-const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '20' }, 'incident-at': { type: 'string', default: '8' }, concurrency: { type: 'string', default: '8' },
-  'write-every': { type: 'string', default: '4' }, deadline: { type: 'string', default: '3000' }, incident: { type: 'string' },
-  topology: { type: 'string', default: 'single' },
-} });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    'incident-at': { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '8' },
+    'write-every': { type: 'string', default: '4' },
+    deadline: { type: 'string', default: '3000' },
+    incident: { type: 'string' },
+    topology: { type: 'string', default: 'single' },
+  },
+});
 const patroni = values.topology === 'patroni';
 const seconds = Number(values.seconds);
 const incidentAt = Number(values['incident-at']);
@@ -34,7 +40,7 @@ const deadlineMs = Number(values.deadline);
 const incident = values.incident ?? (patroni ? 'switchover' : 'swap');
 const PATRONI_INCIDENTS = ['switchover', 'killLeader', 'blackholeLeader', 'killReplica'] as const;
 const SINGLE_INCIDENTS: readonly Incident[] = ['swap', 'demote', 'killBackends', 'blackholeSwap', 'restart'];
-if (!(patroni ? PATRONI_INCIDENTS as readonly string[] : SINGLE_INCIDENTS).includes(incident)) {
+if (!(patroni ? (PATRONI_INCIDENTS as readonly string[]) : SINGLE_INCIDENTS).includes(incident)) {
   console.error(`--incident must be one of ${(patroni ? PATRONI_INCIDENTS : SINGLE_INCIDENTS).join(', ')}`);
   process.exit(2);
 }
@@ -42,7 +48,7 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
 if (patroni && !(await patroniAvailable())) {
-  console.error('The Patroni drill needs Debian\'s patroni and etcd-server packages: apt-get install patroni etcd-server');
+  console.error("The Patroni drill needs Debian's patroni and etcd-server packages: apt-get install patroni etcd-server");
   process.exit(2);
 }
 if (!patroni && !(await dockerAvailable())) {
@@ -53,14 +59,17 @@ if (!patroni && !(await dockerAvailable())) {
 function progress(label: string): (records: readonly CallRecord[]) => void {
   return (records) => {
     const errors = records.filter((r) => r.code !== Status.OK).length;
-    const line = `${label}: ${(records.at(-1)?.start ?? 0) / 1000 | 0}s / ${seconds}s  calls ${records.length}  errors ${errors}`;
+    const line = `${label}: ${((records.at(-1)?.start ?? 0) / 1000) | 0}s / ${seconds}s  calls ${records.length}  errors ${errors}`;
     if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(70)}`);
   };
 }
 
 const load = () => ({
-  concurrency: Number(values.concurrency), writeEvery: Number(values['write-every']), deadlineMs,
-  beforeMs: incidentAt * 1000, afterMs: (seconds - incidentAt) * 1000,
+  concurrency: Number(values.concurrency),
+  writeEvery: Number(values['write-every']),
+  deadlineMs,
+  beforeMs: incidentAt * 1000,
+  afterMs: (seconds - incidentAt) * 1000,
 });
 const results: [string, DrillResult][] = [];
 if (patroni) {
@@ -72,13 +81,19 @@ if (patroni) {
     const target = label === 'multi-host' ? cluster : { url: () => single, origin: cluster.origin, events: cluster.events };
     const reads = label === 'multi-host' ? loadConfig({ DATABASE_READ_URL: cluster.readUrl() }).DATABASE_READ_URL : undefined;
     const r = await runDrill(target, () => cluster[incident as (typeof PATRONI_INCIDENTS)[number]](), {
-      resilient: true, ...load(), onProgress: progress(label), server: reads ? { DATABASE_READ_URL: reads } : {},
+      resilient: true,
+      ...load(),
+      onProgress: progress(label),
+      server: reads ? { DATABASE_READ_URL: reads } : {},
     });
     results.push([`${label}, ${incident}`, r]);
     if (process.stderr.isTTY) process.stderr.write('\n');
   }
 } else {
-  for (const [label, resilient] of [['resilient', true], ['naive', false]] as const) {
+  for (const [label, resilient] of [
+    ['resilient', true],
+    ['naive', false],
+  ] as const) {
     console.error(`\n${label}: starting a primary and a synchronous replica…`);
     await using cluster = await FailoverCluster.builder().start();
     const r = await runDrill(cluster, () => cluster[incident as Incident](), { resilient, ...load(), onProgress: progress(label) });
@@ -92,7 +107,15 @@ const col = (f: (x: ReturnType<typeof summarizeDrill>) => string | number) => s.
 const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : 'never (still failing at the end)');
 const rows: (string | number)[][] = [
   ['requests', ...col((x) => x.requests)],
-  ['errors by status', ...col((x) => Object.entries(x.errorsByStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none')],
+  [
+    'errors by status',
+    ...col(
+      (x) =>
+        Object.entries(x.errorsByStatus)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none',
+    ),
+  ],
   ['p50 / p99 before (ms)', ...col((x) => `${fmt(x.before.p50)} / ${fmt(x.before.p99)}`)],
   ['p50 / p99 during (ms)', ...col((x) => `${fmt(x.during.p50)} / ${fmt(x.during.p99)}`)],
   ['p50 / p99 after (ms)', ...col((x) => `${fmt(x.after.p50)} / ${fmt(x.after.p99)}`)],
@@ -101,7 +124,7 @@ const rows: (string | number)[][] = [
   ['pool rebuilds', ...col((x) => x.rebuilds)],
   ['lost / duplicated writes', ...col((x) => `${x.lostWrites} / ${x.duplicatedWrites}`)],
 ];
-const columns = patroni ? ['', 'single endpoint (leader\'s host)', 'multi-host (3 hosts)'] : ['', 'resilient', 'naive'];
+const columns = patroni ? ['', "single endpoint (leader's host)", 'multi-host (3 hosts)'] : ['', 'resilient', 'naive'];
 const heading = `Failover drill, ${patroni ? 'Patroni cluster' : 'one endpoint'} (${incident} at ${incidentAt} s of ${seconds} s, ${values.concurrency} concurrent callers, 1 write in ${values['write-every']}, ${deadlineMs} ms deadlines); node ${process.version}, ${new Date().toISOString()}`;
 const text = `${heading}\n\n${table(columns, rows)}`;
 console.log(`\n${text}`);
@@ -109,5 +132,8 @@ console.log(`\n${text}`);
 mkdirSync('reports', { recursive: true });
 const svg = renderTimelineSvg(results, deadlineMs);
 writeFileSync('reports/drill.svg', svg);
-writeFileSync('reports/drill.html', `<!doctype html><meta charset="utf-8"><title>Failover drill</title><body style="font-family:sans-serif;max-width:960px">\n<h1>Failover drill</h1>\n<pre>${text.replace(/</g, '&lt;')}</pre>\n${svg}</body>\n`);
+writeFileSync(
+  'reports/drill.html',
+  `<!doctype html><meta charset="utf-8"><title>Failover drill</title><body style="font-family:sans-serif;max-width:960px">\n<h1>Failover drill</h1>\n<pre>${text.replace(/</g, '&lt;')}</pre>\n${svg}</body>\n`,
+);
 console.log('\nwrote reports/drill.html and reports/drill.svg');

@@ -21,7 +21,10 @@ try {
   if (!endpoint) {
     embedded = await startEmbeddedDatabase();
     endpoint = DatabaseEndpoint.parse(embedded.url);
-    log.info({ event: 'embedded_database' }, 'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops');
+    log.info(
+      { event: 'embedded_database' },
+      'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops',
+    );
   }
   const migrated = await migrateDatabase(endpoint);
   log.info({ event: 'migrate', applied: migrated.applied, database: String(endpoint) }, `migrations: ${migrated.applied.length} applied`);
@@ -30,7 +33,11 @@ try {
     log.info({ event: 'seed', ...seeded }, 'demo data seeded (tenant "demo", stores S001 and S002)');
   }
 
-  if (!config.PAGE_TOKEN_SECRET) log.warn({ event: 'config' }, 'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance');
+  if (!config.PAGE_TOKEN_SECRET)
+    log.warn(
+      { event: 'config' },
+      'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance',
+    );
   server = await startItemServer({
     config: embedded ? { ...config, DB_POOL_MAX: Math.min(config.DB_POOL_MAX, 4) } : config,
     endpoint,
@@ -46,24 +53,29 @@ try {
 }
 const where = `${config.GRPC_HOST}:${server.port}`;
 log.info({ event: 'listening', address: where, metricsPort: server.metricsPort }, `item service listening on ${where}`);
-console.error([
-  '',
-  `  Item master-data service listening on ${where} (gRPC, plaintext; health and reflection enabled)`,
-  server.metricsPort === undefined ? '' : `  Metrics: http://${config.GRPC_HOST}:${server.metricsPort}/metrics`,
-  '  Try it:',
-  `    npm run item -- get demo S001 4011          # one item`,
-  `    npm run item -- list demo S001              # a page of items`,
-  `    grpcurl -plaintext -d '{"tenant_id":"demo","store_code":"S001","item_code":"4011"}' ${where} masterdata.v1.ItemService/GetItemDetail`,
-  '  Stop with Ctrl-C.',
-  '',
-].filter((l) => l !== '').join('\n'));
+console.error(
+  [
+    '',
+    `  Item master-data service listening on ${where} (gRPC, plaintext; health and reflection enabled)`,
+    server.metricsPort === undefined ? '' : `  Metrics: http://${config.GRPC_HOST}:${server.metricsPort}/metrics`,
+    '  Try it:',
+    `    npm run item -- get demo S001 4011          # one item`,
+    `    npm run item -- list demo S001              # a page of items`,
+    `    grpcurl -plaintext -d '{"tenant_id":"demo","store_code":"S001","item_code":"4011"}' ${where} masterdata.v1.ItemService/GetItemDetail`,
+    '  Stop with Ctrl-C.',
+    '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n'),
+);
 
 let signals = 0;
 const stop = (signal: NodeJS.Signals) => {
   signals += 1;
   if (signals > 1) process.exit(130); // a second Ctrl-C means now
   log.info({ event: 'shutdown', signal }, 'shutting down: draining calls in flight');
-  void server.shutdown()
+  void server
+    .shutdown()
     .then(() => embedded?.close())
     .then(() => log.info({ event: 'shutdown' }, 'stopped'))
     .finally(() => process.exit(0));

@@ -18,10 +18,15 @@ describe('the call scope', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
-      const works: (() => Promise<unknown>)[] = [() => items.find({ tenantId: 'demo', storeCode: 'S001' }, '4011'), () => items.findMany({ tenantId: 'demo', storeCode: 'S001' }, ['4011', '1001'])];
+      const works: (() => Promise<unknown>)[] = [
+        () => items.find({ tenantId: 'demo', storeCode: 'S001' }, '4011'),
+        () => items.findMany({ tenantId: 'demo', storeCode: 'S001' }, ['4011', '1001']),
+      ];
       for (const work of works) {
         const t0 = performance.now();
-        const outcome = await database.run('read', { deadline: performance.now() + 1_000, signal: new AbortController().signal }, work).catch((e: unknown) => e);
+        const outcome = await database
+          .run('read', { deadline: performance.now() + 1_000, signal: new AbortController().signal }, work)
+          .catch((e: unknown) => e);
         // Half the deadline, a cancel, the retry with the rest: about 1 s, never the 5 s static timeout.
         expect(performance.now() - t0).toBeLessThan(2_000);
         expect(outcome).toMatchObject({ classification: { kind: 'timeout' } });

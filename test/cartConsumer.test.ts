@@ -17,7 +17,7 @@ async function cartFor(target: string, pool: ChannelPool, itemTimeoutMs = 1_000)
   });
 }
 
-describe('cart consumer with request-scoped repositories (the incident\'s shape)', () => {
+describe("cart consumer with request-scoped repositories (the incident's shape)", () => {
   it('200 requests from 3 concurrent users create exactly one channel, and shutdown closes it', async () => {
     await using db = await TestDatabase.create();
     await using items = await startTestServer(db.url);
@@ -25,14 +25,27 @@ describe('cart consumer with request-scoped repositories (the incident\'s shape)
     const cart = await cartFor(items.address, pool);
     const codes = ['4011', '1001', '2001', '5003'];
     let ok = 0;
-    await Promise.all([0, 1, 2].map(async (user) => {
-      for (let i = user; i < 200; i += 3) {
-        const res = i % 2 === 0
-          ? await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S001/${codes[i % 4] ?? '4011'}`)
-          : await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, { method: 'POST', body: JSON.stringify({ tenantId: 'demo', storeCode: 'S001', lines: [{ itemCode: '4011', quantity: 2 }, { itemCode: '5003', quantity: 1 }] }) });
-        if (res.status === 200) ok += 1;
-      }
-    }));
+    await Promise.all(
+      [0, 1, 2].map(async (user) => {
+        for (let i = user; i < 200; i += 3) {
+          const res =
+            i % 2 === 0
+              ? await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S001/${codes[i % 4] ?? '4011'}`)
+              : await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
+                  method: 'POST',
+                  body: JSON.stringify({
+                    tenantId: 'demo',
+                    storeCode: 'S001',
+                    lines: [
+                      { itemCode: '4011', quantity: 2 },
+                      { itemCode: '5003', quantity: 1 },
+                    ],
+                  }),
+                });
+          if (res.status === 200) ok += 1;
+        }
+      }),
+    );
     expect(ok).toBe(200);
     expect(pool.stats(items.address)).toEqual({ created: 1, reused: 199, live: 1, calls: 200 });
     const channel = pool.channel(items.address);
@@ -46,7 +59,19 @@ describe('cart consumer with request-scoped repositories (the incident\'s shape)
     await using items = await startTestServer(db.url);
     const pool = new ChannelPool();
     const cart = await cartFor(items.address, pool);
-    const quote = await (await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, { method: 'POST', body: JSON.stringify({ tenantId: 'demo', storeCode: 'S001', lines: [{ itemCode: '4011', quantity: 3 }, { itemCode: 'NOPE', quantity: 1 }] }) })).json() as Record<string, unknown>;
+    const quote = (await (
+      await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
+        method: 'POST',
+        body: JSON.stringify({
+          tenantId: 'demo',
+          storeCode: 'S001',
+          lines: [
+            { itemCode: '4011', quantity: 3 },
+            { itemCode: 'NOPE', quantity: 1 },
+          ],
+        }),
+      })
+    ).json()) as Record<string, unknown>;
     expect(quote).toMatchObject({ total: '5.97', missing: ['NOPE'] });
     expect((await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S404/4011`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S001/a'b`)).status).toBe(400);
@@ -76,7 +101,10 @@ describe('cart consumer with request-scoped repositories (the incident\'s shape)
     let recoveredAfter = Number.NaN;
     const t1 = performance.now();
     while (performance.now() - t1 < 10_000) {
-      if ((await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S001/4011`)).status === 200) { recoveredAfter = performance.now() - t1; break; }
+      if ((await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S001/4011`)).status === 200) {
+        recoveredAfter = performance.now() - t1;
+        break;
+      }
       await sleep(100);
     }
     expect(recoveredAfter).toBeLessThan(6_000);

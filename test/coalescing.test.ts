@@ -15,7 +15,9 @@ let codes: string[];
 beforeAll(async () => {
   db = await TestDatabase.create();
   t = await startTestServer(db.url);
-  codes = (await db.query<{ item_code: string }>(`SELECT item_code FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' ORDER BY item_code`)).map((r) => r.item_code);
+  codes = (
+    await db.query<{ item_code: string }>(`SELECT item_code FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' ORDER BY item_code`)
+  ).map((r) => r.item_code);
 });
 afterAll(async () => {
   await t[Symbol.asyncDispose]();
@@ -23,14 +25,23 @@ afterAll(async () => {
 });
 
 const KEY = { tenantId: 'demo', storeCode: 'S001' };
-const metric = async (name: string) => metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
-const outcome = <T>(call: Promise<T>) => call.then((value) => ({ value, code: Status.OK }), (e: unknown) => ({ value: undefined, code: (e as ServiceError).code }));
+const metric = async (name: string) =>
+  metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
+const outcome = <T>(call: Promise<T>) =>
+  call.then(
+    (value) => ({ value, code: Status.OK }),
+    (e: unknown) => ({ value: undefined, code: (e as ServiceError).code }),
+  );
 
 describe('coalesced item lookups', () => {
   it('answer each of many concurrent callers with exactly its own items and its own missing codes, in fewer queries than calls', async () => {
     const queriesBefore = await metric('masterdata_item_lookup_calls_per_query_count');
     const callsBefore = await metric('masterdata_item_lookup_calls_per_query_sum');
-    const asks = Array.from({ length: 80 }, (_, i) => [codes[i % codes.length] as string, codes[(i * 7) % codes.length] as string, `missing-${String(i)}`]);
+    const asks = Array.from({ length: 80 }, (_, i) => [
+      codes[i % codes.length] as string,
+      codes[(i * 7) % codes.length] as string,
+      `missing-${String(i)}`,
+    ]);
     const singles = asks.filter((_, i) => i % 2 === 0).map((mine, i) => mine[i % 3] as string);
     const batches = asks.filter((_, i) => i % 2 === 1);
     const [singleAnswers, batchAnswers] = await Promise.all([

@@ -24,9 +24,23 @@ afterAll(async () => {
 });
 
 const CACHE = { ITEM_CACHE: true, LOG_LEVEL: 'info' as const };
-const item = (description: string) => ({ barcode: '', description, shortDescription: 'CACHE', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 });
-const get = (t: TestServer, itemCode: string) => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode }, { timeoutMs: 2_000 });
-const metric = async (t: TestServer, name: string) => metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
+const item = (description: string) => ({
+  barcode: '',
+  description,
+  shortDescription: 'CACHE',
+  unitPrice: '1.00',
+  unitCost: '',
+  taxCode: 'STD',
+  categoryCode: '',
+  active: true,
+  discountable: true,
+  soldByWeight: false,
+  minimumAge: 0,
+});
+const get = (t: TestServer, itemCode: string) =>
+  t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode }, { timeoutMs: 2_000 });
+const metric = async (t: TestServer, name: string) =>
+  metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
 const until = async (check: () => Promise<boolean> | boolean, ms: number) => {
   const end = performance.now() + ms;
   while (!(await check())) {
@@ -50,10 +64,15 @@ function getWithTrailers(t: TestServer, itemCode: string): Promise<{ detail?: It
         resolve({ ...result, trailers });
       }
     };
-    const call = client.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode }, new Metadata(), { deadline: Date.now() + 3_000 }, (error, detail) => {
-      result = error ? { error } : { detail };
-      done();
-    });
+    const call = client.getItemDetail(
+      { tenantId: 'demo', storeCode: 'S001', itemCode },
+      new Metadata(),
+      { deadline: Date.now() + 3_000 },
+      (error, detail) => {
+        result = error ? { error } : { detail };
+        done();
+      },
+    );
     call.on('status', (s) => {
       trailers = s.metadata;
       done();
@@ -66,11 +85,25 @@ describe('the item cache', () => {
     await using a = await startTestServer(pg.url(), CACHE);
     await using b = await startTestServer(pg.url(), CACHE);
     const code = `C-${randomUUID().slice(0, 8)}`;
-    const created = await b.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: code, requestId: randomUUID(), expectedVersion: 0, item: item('first') });
+    const created = await b.api.upsertItem({
+      tenantId: 'demo',
+      storeCode: 'S001',
+      itemCode: code,
+      requestId: randomUUID(),
+      expectedVersion: 0,
+      item: item('first'),
+    });
     expect((await get(a, code)).description).toBe('first');
     expect((await get(a, code)).description).toBe('first'); // now from a's cache
     expect(await metric(a, 'masterdata_item_cache_lookups_total')).toBeGreaterThanOrEqual(2);
-    await b.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: code, requestId: randomUUID(), expectedVersion: created.item?.version ?? 1, item: item('second') });
+    await b.api.upsertItem({
+      tenantId: 'demo',
+      storeCode: 'S001',
+      itemCode: code,
+      requestId: randomUUID(),
+      expectedVersion: created.item?.version ?? 1,
+      item: item('second'),
+    });
     // Read-your-writes on the instance that wrote, with no wait at all.
     expect((await get(b, code)).description).toBe('second');
     const t0 = performance.now();
@@ -81,20 +114,37 @@ describe('the item cache', () => {
   it('a change made with plain SQL (another tool) reaches the cache too: the trigger announces every item write', async () => {
     await using a = await startTestServer(pg.url(), CACHE);
     expect((await get(a, '4011')).version).toBeGreaterThan(0);
-    await withClient(pg.url(), (c) => c.query("UPDATE item SET description = 'Bananas (SQL)', version = version + 1 WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'"));
+    await withClient(pg.url(), (c) =>
+      c.query(
+        "UPDATE item SET description = 'Bananas (SQL)', version = version + 1 WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'",
+      ),
+    );
     expect(await until(async () => (await get(a, '4011')).description === 'Bananas (SQL)', 100)).toBe(true);
   });
 
   it('a listener connection killed with pg_terminate_backend flushes the cache and reconnects', async () => {
     await using a = await startTestServer(pg.url(), CACHE);
     const code = `K-${randomUUID().slice(0, 8)}`;
-    await a.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: code, requestId: randomUUID(), expectedVersion: 0, item: item('before') });
+    await a.api.upsertItem({
+      tenantId: 'demo',
+      storeCode: 'S001',
+      itemCode: code,
+      requestId: randomUUID(),
+      expectedVersion: 0,
+      item: item('before'),
+    });
     await get(a, code);
-    const killed = await withClient(pg.url(), async (c) => (await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'masterdata-listen'")).rowCount);
+    const killed = await withClient(
+      pg.url(),
+      async (c) =>
+        (await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'masterdata-listen'")).rowCount,
+    );
     expect(killed).toBeGreaterThanOrEqual(1);
     expect(await until(() => a.logs.some((l) => l.event === 'item_cache' && l.state === 'lost'), 2_000)).toBe(true);
     // While nobody listens, a change is not heard: the cache is paused, so reads go to the database.
-    await withClient(pg.url(), (c) => c.query("UPDATE item SET description = 'during', version = version + 1 WHERE item_code = $1", [code]));
+    await withClient(pg.url(), (c) =>
+      c.query("UPDATE item SET description = 'during', version = version + 1 WHERE item_code = $1", [code]),
+    );
     expect((await get(a, code)).description).toBe('during');
     expect(await until(() => a.server.lookups.listener?.listening === true, 3_000)).toBe(true);
     expect(a.logs.filter((l) => l.event === 'item_cache' && l.state === 'listening').length).toBeGreaterThanOrEqual(2);
@@ -120,7 +170,16 @@ describe('the item cache', () => {
       expect(await metric(a, 'masterdata_item_cache_stale_answers_total')).toBeGreaterThanOrEqual(10);
       // Never read before the stop: nothing to answer with.
       expect((await getWithTrailers(a, '2001')).error?.code).toBe(Status.UNAVAILABLE);
-      const write = await a.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: 'X1', requestId: randomUUID(), expectedVersion: 0, item: item('down') }).catch((e: unknown) => e as ServiceError);
+      const write = await a.api
+        .upsertItem({
+          tenantId: 'demo',
+          storeCode: 'S001',
+          itemCode: 'X1',
+          requestId: randomUUID(),
+          expectedVersion: 0,
+          item: item('down'),
+        })
+        .catch((e: unknown) => e as ServiceError);
       expect(write).toMatchObject({ code: Status.UNAVAILABLE });
     } finally {
       await pg.start();

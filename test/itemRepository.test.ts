@@ -12,7 +12,9 @@ let items: ItemRepository;
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  await db.query(`UPDATE item SET unit_cost = 0.1234, minimum_age = 18, barcode = NULL WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'`);
+  await db.query(
+    `UPDATE item SET unit_cost = 0.1234, minimum_age = 18, barcode = NULL WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'`,
+  );
   prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 1 }) });
   items = new ItemRepository({ db: () => prisma });
 });

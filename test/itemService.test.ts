@@ -27,11 +27,27 @@ async function failure(promise: Promise<unknown>): Promise<ServiceError> {
 }
 
 const fields = (over: Partial<ItemFields> = {}): ItemFields => ({
-  barcode: '', description: 'Test item', shortDescription: 'TEST', unitPrice: '2.50', unitCost: '', taxCode: 'STD',
-  categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0, ...over,
+  barcode: '',
+  description: 'Test item',
+  shortDescription: 'TEST',
+  unitPrice: '2.50',
+  unitCost: '',
+  taxCode: 'STD',
+  categoryCode: '',
+  active: true,
+  discountable: true,
+  soldByWeight: false,
+  minimumAge: 0,
+  ...over,
 });
 const upsert = (over: Partial<UpsertItemRequest> = {}): UpsertItemRequest => ({
-  tenantId: 'demo', storeCode: 'S001', itemCode: `T-${randomUUID().slice(0, 8)}`, requestId: randomUUID(), expectedVersion: 0, item: fields(), ...over,
+  tenantId: 'demo',
+  storeCode: 'S001',
+  itemCode: `T-${randomUUID().slice(0, 8)}`,
+  requestId: randomUUID(),
+  expectedVersion: 0,
+  item: fields(),
+  ...over,
 });
 
 describe('ItemService over real gRPC and PostgreSQL', () => {
@@ -75,32 +91,147 @@ describe('ItemService over real gRPC and PostgreSQL', () => {
 
 describe('bad input gets a clear status and the server keeps serving', () => {
   const cases: [string, () => Promise<unknown>, Status, RegExp][] = [
-    ['empty tenant', () => t.api.getItemDetail({ tenantId: '', storeCode: 'S001', itemCode: '4011' }), Status.INVALID_ARGUMENT, /tenant_id is required/],
-    ['oversized store code', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S'.repeat(65), itemCode: '4011' }), Status.INVALID_ARGUMENT, /store_code is 65 characters long; at most 64/],
-    ['oversized item code', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '9'.repeat(65) }), Status.INVALID_ARGUMENT, /item_code is 65 characters/],
-    ['SQL metacharacters', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: "4011' OR '1'='1" }), Status.INVALID_ARGUMENT, /may contain only letters, digits/],
-    ['LIKE wildcard', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '40%' }), Status.INVALID_ARGUMENT, /may contain only/],
-    ['zero-width space', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '40\u200B11' }), Status.INVALID_ARGUMENT, /invisible/],
-    ['bidi override', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '\u202E4011' }), Status.INVALID_ARGUMENT, /invisible/],
-    ['NUL byte', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '40\u000011' }), Status.INVALID_ARGUMENT, /control/],
-    ['decomposed unicode', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: 'Cafe\u0301' }), Status.INVALID_ARGUMENT, /NFC/],
-    ['non-ASCII tenant', () => t.api.getItemDetail({ tenantId: 'démo', storeCode: 'S001', itemCode: '4011' }), Status.INVALID_ARGUMENT, /tenant_id may contain only ASCII/],
-    ['unknown tenant', () => t.api.getItemDetail({ tenantId: 'nobody', storeCode: 'S001', itemCode: '4011' }), Status.NOT_FOUND, /store "S001" of tenant "nobody" is not registered/],
-    ['unknown store', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S999', itemCode: '4011' }), Status.NOT_FOUND, /store "S999"/],
-    ['unknown item', () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: 'ÄPFEL-1' }), Status.NOT_FOUND, /item "ÄPFEL-1" does not exist/],
-    ['batch over the limit', () => t.api.batchGetItemDetails({ tenantId: 'demo', storeCode: 'S001', itemCodes: Array.from({ length: 101 }, (_, i) => `C${i}`) }), Status.INVALID_ARGUMENT, /at most 100 are allowed per call/],
-    ['empty batch', () => t.api.batchGetItemDetails({ tenantId: 'demo', storeCode: 'S001', itemCodes: [] }), Status.INVALID_ARGUMENT, /item_codes is empty/],
-    ['batch for unknown store', () => t.api.batchGetItemDetails({ tenantId: 'demo', storeCode: 'NOPE', itemCodes: ['4011'] }), Status.NOT_FOUND, /not registered/],
-    ['page size over the limit', () => t.api.listItems({ tenantId: 'demo', storeCode: 'S001', pageSize: 501, pageToken: '' }), Status.INVALID_ARGUMENT, /page_size is 501; at most 500/],
-    ['garbage page token', () => t.api.listItems({ tenantId: 'demo', storeCode: 'S001', pageSize: 5, pageToken: 'abc' }), Status.INVALID_ARGUMENT, /page_token is not valid/],
-    ['list of unknown store', () => t.api.listItems({ tenantId: 'demo', storeCode: 'NOPE', pageSize: 5, pageToken: '' }), Status.NOT_FOUND, /not registered/],
+    [
+      'empty tenant',
+      () => t.api.getItemDetail({ tenantId: '', storeCode: 'S001', itemCode: '4011' }),
+      Status.INVALID_ARGUMENT,
+      /tenant_id is required/,
+    ],
+    [
+      'oversized store code',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S'.repeat(65), itemCode: '4011' }),
+      Status.INVALID_ARGUMENT,
+      /store_code is 65 characters long; at most 64/,
+    ],
+    [
+      'oversized item code',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '9'.repeat(65) }),
+      Status.INVALID_ARGUMENT,
+      /item_code is 65 characters/,
+    ],
+    [
+      'SQL metacharacters',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: "4011' OR '1'='1" }),
+      Status.INVALID_ARGUMENT,
+      /may contain only letters, digits/,
+    ],
+    [
+      'LIKE wildcard',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '40%' }),
+      Status.INVALID_ARGUMENT,
+      /may contain only/,
+    ],
+    [
+      'zero-width space',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '40\u200B11' }),
+      Status.INVALID_ARGUMENT,
+      /invisible/,
+    ],
+    [
+      'bidi override',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '\u202E4011' }),
+      Status.INVALID_ARGUMENT,
+      /invisible/,
+    ],
+    [
+      'NUL byte',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '40\u000011' }),
+      Status.INVALID_ARGUMENT,
+      /control/,
+    ],
+    [
+      'decomposed unicode',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: 'Cafe\u0301' }),
+      Status.INVALID_ARGUMENT,
+      /NFC/,
+    ],
+    [
+      'non-ASCII tenant',
+      () => t.api.getItemDetail({ tenantId: 'démo', storeCode: 'S001', itemCode: '4011' }),
+      Status.INVALID_ARGUMENT,
+      /tenant_id may contain only ASCII/,
+    ],
+    [
+      'unknown tenant',
+      () => t.api.getItemDetail({ tenantId: 'nobody', storeCode: 'S001', itemCode: '4011' }),
+      Status.NOT_FOUND,
+      /store "S001" of tenant "nobody" is not registered/,
+    ],
+    [
+      'unknown store',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S999', itemCode: '4011' }),
+      Status.NOT_FOUND,
+      /store "S999"/,
+    ],
+    [
+      'unknown item',
+      () => t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: 'ÄPFEL-1' }),
+      Status.NOT_FOUND,
+      /item "ÄPFEL-1" does not exist/,
+    ],
+    [
+      'batch over the limit',
+      () => t.api.batchGetItemDetails({ tenantId: 'demo', storeCode: 'S001', itemCodes: Array.from({ length: 101 }, (_, i) => `C${i}`) }),
+      Status.INVALID_ARGUMENT,
+      /at most 100 are allowed per call/,
+    ],
+    [
+      'empty batch',
+      () => t.api.batchGetItemDetails({ tenantId: 'demo', storeCode: 'S001', itemCodes: [] }),
+      Status.INVALID_ARGUMENT,
+      /item_codes is empty/,
+    ],
+    [
+      'batch for unknown store',
+      () => t.api.batchGetItemDetails({ tenantId: 'demo', storeCode: 'NOPE', itemCodes: ['4011'] }),
+      Status.NOT_FOUND,
+      /not registered/,
+    ],
+    [
+      'page size over the limit',
+      () => t.api.listItems({ tenantId: 'demo', storeCode: 'S001', pageSize: 501, pageToken: '' }),
+      Status.INVALID_ARGUMENT,
+      /page_size is 501; at most 500/,
+    ],
+    [
+      'garbage page token',
+      () => t.api.listItems({ tenantId: 'demo', storeCode: 'S001', pageSize: 5, pageToken: 'abc' }),
+      Status.INVALID_ARGUMENT,
+      /page_token is not valid/,
+    ],
+    [
+      'list of unknown store',
+      () => t.api.listItems({ tenantId: 'demo', storeCode: 'NOPE', pageSize: 5, pageToken: '' }),
+      Status.NOT_FOUND,
+      /not registered/,
+    ],
     ['upsert without request id', () => t.api.upsertItem(upsert({ requestId: '' })), Status.INVALID_ARGUMENT, /request_id is required/],
-    ['upsert with bad price', () => t.api.upsertItem(upsert({ item: fields({ unitPrice: '1e9' }) })), Status.INVALID_ARGUMENT, /unit_price must be a non-negative decimal/],
-    ['upsert with negative price', () => t.api.upsertItem(upsert({ item: fields({ unitPrice: '-1.00' }) })), Status.INVALID_ARGUMENT, /unit_price/],
-    ['upsert with oversized description', () => t.api.upsertItem(upsert({ item: fields({ description: 'x'.repeat(257) }) })), Status.INVALID_ARGUMENT, /description is 257 characters long/],
+    [
+      'upsert with bad price',
+      () => t.api.upsertItem(upsert({ item: fields({ unitPrice: '1e9' }) })),
+      Status.INVALID_ARGUMENT,
+      /unit_price must be a non-negative decimal/,
+    ],
+    [
+      'upsert with negative price',
+      () => t.api.upsertItem(upsert({ item: fields({ unitPrice: '-1.00' }) })),
+      Status.INVALID_ARGUMENT,
+      /unit_price/,
+    ],
+    [
+      'upsert with oversized description',
+      () => t.api.upsertItem(upsert({ item: fields({ description: 'x'.repeat(257) }) })),
+      Status.INVALID_ARGUMENT,
+      /description is 257 characters long/,
+    ],
     ['upsert with no fields', () => t.api.upsertItem({ ...upsert(), item: undefined }), Status.INVALID_ARGUMENT, /item is required/],
     ['upsert into unknown store', () => t.api.upsertItem(upsert({ storeCode: 'S404' })), Status.NOT_FOUND, /store "S404"/],
-    ['upsert with stale version', () => t.api.upsertItem(upsert({ itemCode: '4011', expectedVersion: 7 })), Status.ABORTED, /is at version 1, not 7/],
+    [
+      'upsert with stale version',
+      () => t.api.upsertItem(upsert({ itemCode: '4011', expectedVersion: 7 })),
+      Status.ABORTED,
+      /is at version 1, not 7/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, call, code, message) => {
@@ -137,13 +268,19 @@ describe('bad input gets a clear status and the server keeps serving', () => {
   });
 
   it('still serves after all of the above', async () => {
-    await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001' })).resolves.toMatchObject({ barcode: '4006381333931' });
+    await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001' })).resolves.toMatchObject({
+      barcode: '4006381333931',
+    });
   });
 
   it('writes one log line per call with method, status, duration and tenant', () => {
     const calls = t.logs.filter((l) => l.msg === 'call');
     expect(calls.length).toBeGreaterThan(20);
-    expect(calls.find((l) => l.code === 'NOT_FOUND')).toMatchObject({ method: '/masterdata.v1.ItemService/GetItemDetail', tenant: 'nobody', durationMs: expect.any(Number) as number });
+    expect(calls.find((l) => l.code === 'NOT_FOUND')).toMatchObject({
+      method: '/masterdata.v1.ItemService/GetItemDetail',
+      tenant: 'nobody',
+      durationMs: expect.any(Number) as number,
+    });
     expect(JSON.stringify(t.logs)).not.toContain(db.url);
   });
 });

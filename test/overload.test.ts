@@ -24,18 +24,49 @@ afterAll(async () => {
 
 const POOL_MAX = 4;
 const BASE = { DB_POOL_MAX: POOL_MAX, LOG_LEVEL: 'warn' as const };
-const metric = async (t: TestServer, name: string) => metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
-const codeOf = (p: Promise<unknown>) => p.then(() => Status.OK, (e: unknown) => (e as ServiceError).code);
-const item = { barcode: '', description: 'burst', shortDescription: 'BURST', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 };
+const metric = async (t: TestServer, name: string) =>
+  metricTotal(await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text(), name);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => Status.OK,
+    (e: unknown) => (e as ServiceError).code,
+  );
+const item = {
+  barcode: '',
+  description: 'burst',
+  shortDescription: 'BURST',
+  unitPrice: '1.00',
+  unitCost: '',
+  taxCode: 'STD',
+  categoryCode: '',
+  active: true,
+  discountable: true,
+  soldByWeight: false,
+  minimumAge: 0,
+};
 
 describe('overload is not an outage', () => {
   it('a burst far above the pool size gets no INTERNAL, causes no rebuild, no retry, and stays within the pool size', async () => {
     await using t = await startTestServer(cluster.url(), BASE);
     await using sampler = new ConnectionSampler(cluster.url('postgres'));
-    const reads = Array.from({ length: 1_500 }, (_, i) => codeOf(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: i % 2 ? '4011' : '1001' }, { timeoutMs: 10_000 })));
-    const writes = Array.from({ length: 300 }, (_, i) => codeOf(t.api.upsertItem({
-      tenantId: 'demo', storeCode: 'S002', itemCode: `BURST-${String(i)}`, requestId: `burst-request-${String(i)}`, expectedVersion: 0, item,
-    }, { timeoutMs: 10_000 })));
+    const reads = Array.from({ length: 1_500 }, (_, i) =>
+      codeOf(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: i % 2 ? '4011' : '1001' }, { timeoutMs: 10_000 })),
+    );
+    const writes = Array.from({ length: 300 }, (_, i) =>
+      codeOf(
+        t.api.upsertItem(
+          {
+            tenantId: 'demo',
+            storeCode: 'S002',
+            itemCode: `BURST-${String(i)}`,
+            requestId: `burst-request-${String(i)}`,
+            expectedVersion: 0,
+            item,
+          },
+          { timeoutMs: 10_000 },
+        ),
+      ),
+    );
     const codes = await Promise.all([...reads, ...writes]);
     await sleep(100);
     expect(codes.filter((c) => c === Status.INTERNAL)).toEqual([]);
@@ -51,7 +82,12 @@ describe('overload is not an outage', () => {
   });
 
   it('a lock held longer than the query timeout never takes connections above the pool size, rebuilds nothing, and calls succeed once it is gone', async () => {
-    await using t = await startTestServer(cluster.url(), { ...BASE, DB_QUERY_TIMEOUT_MS: 500, DB_STATEMENT_TIMEOUT_MS: 5_000, LOG_LEVEL: 'info' });
+    await using t = await startTestServer(cluster.url(), {
+      ...BASE,
+      DB_QUERY_TIMEOUT_MS: 500,
+      DB_STATEMENT_TIMEOUT_MS: 5_000,
+      LOG_LEVEL: 'info',
+    });
     await using sampler = new ConnectionSampler(cluster.url('postgres'));
     const stop = new AbortController();
     const t0 = performance.now();
@@ -81,7 +117,12 @@ describe('overload is not an outage', () => {
   });
 
   it('while the database refuses connections, calls fail within 100 ms once the breaker is open, with a retry hint, and succeed within 1 s of its return', async () => {
-    await using t = await startTestServer(cluster.url(), { ...BASE, DB_BREAKER_OPEN_AFTER_MS: 500, DB_BREAKER_HALF_OPEN_MS: 300, HEALTH_PROBE_INTERVAL_MS: 200 });
+    await using t = await startTestServer(cluster.url(), {
+      ...BASE,
+      DB_BREAKER_OPEN_AFTER_MS: 500,
+      DB_BREAKER_HALF_OPEN_MS: 300,
+      HEALTH_PROBE_INTERVAL_MS: 200,
+    });
     const stop = new AbortController();
     const t0 = performance.now();
     const load = runLoad({ api: t.api, concurrency: 4, writeEvery: 4, deadlineMs: 3_000, signal: stop.signal, pauseMs: 5, origin: t0 });
@@ -91,7 +132,9 @@ describe('overload is not an outage', () => {
     try {
       while (!t.server.db.breaker.isOpen) await sleep(20);
       const openedAt = performance.now() - t0;
-      const hint = await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }, { timeoutMs: 3_000 }).catch((e: unknown) => e as ServiceError);
+      const hint = await t.api
+        .getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }, { timeoutMs: 3_000 })
+        .catch((e: unknown) => e as ServiceError);
       expect(hint).toMatchObject({ code: Status.UNAVAILABLE });
       expect(Number((hint as ServiceError).metadata.get(RETRY_PUSHBACK_KEY)[0])).toBeGreaterThan(0);
       // Calls already waiting for the database when it opened end at their deadline (3 s);
@@ -110,7 +153,10 @@ describe('overload is not an outage', () => {
     // Fast against the 3 s deadline; 100 ms leaves room for a GC pause on a loaded 2-core runner (51 ms seen once).
     expect(open.filter((r) => r.latencyMs > 100)).toEqual([]);
     expect(open.filter((r) => r.code !== Status.UNAVAILABLE)).toEqual([]);
-    const firstOk = records.filter((r) => r.code === Status.OK && r.start + r.latencyMs > backAt).map((r) => r.start + r.latencyMs - backAt).sort((a, b) => a - b)[0];
+    const firstOk = records
+      .filter((r) => r.code === Status.OK && r.start + r.latencyMs > backAt)
+      .map((r) => r.start + r.latencyMs - backAt)
+      .sort((a, b) => a - b)[0];
     expect(firstOk).toBeLessThan(1_000);
     expect(t.logs.some((l) => l.event === 'breaker' && l.state === 'open')).toBe(true);
     expect(await metric(t, 'masterdata_db_breaker_openings_total')).toBeGreaterThanOrEqual(1);
@@ -119,7 +165,12 @@ describe('overload is not an outage', () => {
   it('a permanent refusal (a database that does not exist) is not retried or rebuilt: fast UNAVAILABLE, NOT_SERVING, one line saying what to change', async () => {
     const missing = new URL(cluster.url());
     missing.pathname = '/no_such_database';
-    await using t = await startTestServer(missing.toString(), { ...BASE, DB_BREAKER_OPEN_AFTER_MS: 300, HEALTH_PROBE_INTERVAL_MS: 100, LOG_LEVEL: 'info' });
+    await using t = await startTestServer(missing.toString(), {
+      ...BASE,
+      DB_BREAKER_OPEN_AFTER_MS: 300,
+      HEALTH_PROBE_INTERVAL_MS: 100,
+      LOG_LEVEL: 'info',
+    });
     expect(t.server.health.serving).toBe(false);
     const codes: Status[] = [];
     for (let i = 0; i < 20; i++) {

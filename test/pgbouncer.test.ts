@@ -14,7 +14,10 @@ import { withClient } from '../harness/TestDatabase.ts';
 // its default): no startup parameter it would refuse, server-side limits that hold per
 // transaction and never leak onto the next client's transaction on a shared server connection.
 const available = await pgbouncerAvailable();
-if (!available && process.env.CI === 'true') it('runs the PgBouncer tests (pgbouncer is required in CI)', () => { throw new Error('apt-get install pgbouncer'); });
+if (!available && process.env.CI === 'true')
+  it('runs the PgBouncer tests (pgbouncer is required in CI)', () => {
+    throw new Error('apt-get install pgbouncer');
+  });
 
 describe.runIf(available || process.env.CI === 'true')('behind a stock PgBouncer in transaction mode', () => {
   let pg: PostgresCluster;
@@ -47,22 +50,32 @@ describe.runIf(available || process.env.CI === 'true')('behind a stock PgBouncer
   it('sets statement_timeout and idle_in_transaction_session_timeout inside each transaction, and they end with it', async () => {
     const db = new Database(databaseSettings(url(), { statementTimeoutMs: 1_500, queryTimeoutMs: 7_000 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
-    const show = () => db.scope.db().$queryRawUnsafe<{ statement: string; idle: string }[]>(
-      "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
-    );
+    const show = () =>
+      db.scope
+        .db()
+        .$queryRawUnsafe<{ statement: string; idle: string }[]>(
+          "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
+        );
     try {
       const inside = await db.run('write', budget(), show, { idempotent: true });
       expect(inside[0]).toEqual({ statement: '1500ms', idle: '14s' });
       // The server connections are shared: whatever runs next on them sees the server's defaults.
       for (let i = 0; i < 5; i++) expect((await db.run('read', budget(), show))[0]).toEqual({ statement: '0', idle: '0' });
       // And a statement past the limit inside a transaction is stopped by the server itself.
-      const slow = await db.run('write', budget(), () => db.scope.db().$queryRawUnsafe('SELECT pg_sleep(3)'), { idempotent: true }).catch((e: unknown) => e);
+      const slow = await db
+        .run('write', budget(), () => db.scope.db().$queryRawUnsafe('SELECT pg_sleep(3)'), { idempotent: true })
+        .catch((e: unknown) => e);
       expect(slow).toMatchObject({ classification: { kind: 'statement_timeout' } });
     } finally {
       await db.close();
     }
     // Nothing was left open on the server.
-    const open = await withClient(pg.url(), async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'")).rows[0]?.n);
+    const open = await withClient(
+      pg.url(),
+      async (c) =>
+        (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'")).rows[0]
+          ?.n,
+    );
     expect(open).toBe(0);
   });
 });

@@ -14,7 +14,15 @@ let a: PostgresCluster;
 let b: PostgresCluster;
 let proxy: TcpProxy;
 
-const OVERRIDES = { DB_POOL_MAX: 4, DB_CONNECT_TIMEOUT_MS: 500, DB_QUERY_TIMEOUT_MS: 1_000, DB_STATEMENT_TIMEOUT_MS: 1_000, DB_REBUILD_MIN_INTERVAL_MS: 1_000, HEALTH_PROBE_INTERVAL_MS: 200, LOG_LEVEL: 'debug' as const };
+const OVERRIDES = {
+  DB_POOL_MAX: 4,
+  DB_CONNECT_TIMEOUT_MS: 500,
+  DB_QUERY_TIMEOUT_MS: 1_000,
+  DB_STATEMENT_TIMEOUT_MS: 1_000,
+  DB_REBUILD_MIN_INTERVAL_MS: 1_000,
+  HEALTH_PROBE_INTERVAL_MS: 200,
+  LOG_LEVEL: 'debug' as const,
+};
 const viaProxy = () => `postgresql://postgres@127.0.0.1:${proxy.port}/postgres`;
 
 beforeAll(async () => {
@@ -34,10 +42,21 @@ beforeEach(() => {
   proxy.pointTo(a.endpoint);
 });
 
-async function underLoad(t: TestServer, incident: () => Promise<void> | void, o: { writeEvery?: number; deadlineMs?: number; afterMs?: number } = {}): Promise<{ records: CallRecord[]; incidentAt: number; incidentEnd: number }> {
+async function underLoad(
+  t: TestServer,
+  incident: () => Promise<void> | void,
+  o: { writeEvery?: number; deadlineMs?: number; afterMs?: number } = {},
+): Promise<{ records: CallRecord[]; incidentAt: number; incidentEnd: number }> {
   const stop = new AbortController();
   const t0 = performance.now();
-  const load = runLoad({ api: t.api, concurrency: 6, writeEvery: o.writeEvery ?? 5, deadlineMs: o.deadlineMs ?? 2_000, signal: stop.signal, pauseMs: 2 });
+  const load = runLoad({
+    api: t.api,
+    concurrency: 6,
+    writeEvery: o.writeEvery ?? 5,
+    deadlineMs: o.deadlineMs ?? 2_000,
+    signal: stop.signal,
+    pauseMs: 2,
+  });
   await sleep(400);
   const incidentAt = performance.now() - t0;
   await incident();
@@ -64,10 +83,14 @@ describe('resilience under steady concurrent load', () => {
   it('after an immediate restart the calls succeed again, and health goes NOT_SERVING then SERVING', async () => {
     await using t = await startTestServer(viaProxy(), OVERRIDES);
     const states: boolean[] = [];
-    const { records, incidentEnd } = await underLoad(t, async () => {
-      await a.restart('immediate');
-      states.push(t.server.health.serving);
-    }, { afterMs: 2_000 });
+    const { records, incidentEnd } = await underLoad(
+      t,
+      async () => {
+        await a.restart('immediate');
+        states.push(t.server.health.serving);
+      },
+      { afterMs: 2_000 },
+    );
     const after = records.filter((r) => r.start > incidentEnd + 200);
     expect(after.length).toBeGreaterThan(50);
     expect(after.filter((r) => r.code !== Status.OK)).toEqual([]);
@@ -79,11 +102,15 @@ describe('resilience under steady concurrent load', () => {
   it('a server turned read-only under the pool fails writes only until the one rebuild, then they succeed on the new primary', async () => {
     await using t = await startTestServer(viaProxy(), OVERRIDES);
     try {
-      const { records, incidentAt } = await underLoad(t, async () => {
-        proxy.pointTo(b.endpoint); // new connections reach the new primary; pooled ones stay on the old
-        await sql(a, 'ALTER SYSTEM SET default_transaction_read_only = on');
-        await sql(a, 'SELECT pg_reload_conf()');
-      }, { writeEvery: 2 });
+      const { records, incidentAt } = await underLoad(
+        t,
+        async () => {
+          proxy.pointTo(b.endpoint); // new connections reach the new primary; pooled ones stay on the old
+          await sql(a, 'ALTER SYSTEM SET default_transaction_read_only = on');
+          await sql(a, 'SELECT pg_reload_conf()');
+        },
+        { writeEvery: 2 },
+      );
       const writes = records.filter((r) => r.op === 'write' && r.start >= incidentAt);
       const firstOk = writes.findIndex((r) => r.code === Status.OK && r.start > incidentAt + 100);
       expect(firstOk).toBeGreaterThanOrEqual(0);
@@ -94,8 +121,12 @@ describe('resilience under steady concurrent load', () => {
       expect(metrics).toMatch(/masterdata_db_pool_rebuilds_total\{pool="write",reason="read_only"\} 1/);
       expect(metrics).toMatch(/masterdata_db_errors_total\{pool="write",kind="read_only"\} [1-9]/);
       const acked = records.filter((r) => r.op === 'write' && r.code === Status.OK).map((r) => r.itemCode);
-      const onB = await withClient(b.url(), (c) => c.query<{ item_code: string }>('SELECT item_code FROM item WHERE item_code = ANY($1)', [acked]));
-      const onA = await withClient(a.url(), (c) => c.query<{ item_code: string }>('SELECT item_code FROM item WHERE item_code = ANY($1)', [acked]));
+      const onB = await withClient(b.url(), (c) =>
+        c.query<{ item_code: string }>('SELECT item_code FROM item WHERE item_code = ANY($1)', [acked]),
+      );
+      const onA = await withClient(a.url(), (c) =>
+        c.query<{ item_code: string }>('SELECT item_code FROM item WHERE item_code = ANY($1)', [acked]),
+      );
       expect(onA.rows.length + onB.rows.length).toBe(acked.length);
     } finally {
       await sql(a, 'ALTER SYSTEM RESET default_transaction_read_only');
@@ -106,32 +137,58 @@ describe('resilience under steady concurrent load', () => {
   it.each([
     ['before-commit', false],
     ['after-commit', true],
-  ] as const)('an UpsertItem whose connection is lost at COMMIT (%s) is answered truthfully (replayed=%s) and the row exists exactly once', async (when, replayed) => {
-    await using t = await startTestServer(viaProxy(), OVERRIDES);
-    const itemCode = `TXEND-${when}`;
-    const requestId = `req-${when}-0001`;
-    proxy.trapNextCommit(when);
-    const res = await t.api.upsertItem({
-      tenantId: 'demo', storeCode: 'S002', itemCode, requestId, expectedVersion: 0,
-      item: { barcode: '', description: 'COMMIT in the data is not a COMMIT', shortDescription: 'COMMIT', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 },
-    }, { timeoutMs: 5_000 });
-    expect(proxy.commitsTrapped).toBeGreaterThan(0);
-    // The retry finds the request_id if the first COMMIT landed and answers with the stored result.
-    expect(res).toMatchObject({ created: true, replayed, item: { itemCode, version: 1 } });
-    expect(t.logs.find((l) => l.event === 'commit_outcome')).toMatchObject({ outcome: 'idempotent-retry' });
-    const rows = await withClient(a.url(), (c) => c.query('SELECT 1 FROM item WHERE item_code = $1', [itemCode]));
-    const ids = await withClient(a.url(), (c) => c.query('SELECT 1 FROM upsert_request WHERE request_id = $1', [requestId]));
-    expect([rows.rowCount, ids.rowCount]).toEqual([1, 1]);
-  });
+  ] as const)(
+    'an UpsertItem whose connection is lost at COMMIT (%s) is answered truthfully (replayed=%s) and the row exists exactly once',
+    async (when, replayed) => {
+      await using t = await startTestServer(viaProxy(), OVERRIDES);
+      const itemCode = `TXEND-${when}`;
+      const requestId = `req-${when}-0001`;
+      proxy.trapNextCommit(when);
+      const res = await t.api.upsertItem(
+        {
+          tenantId: 'demo',
+          storeCode: 'S002',
+          itemCode,
+          requestId,
+          expectedVersion: 0,
+          item: {
+            barcode: '',
+            description: 'COMMIT in the data is not a COMMIT',
+            shortDescription: 'COMMIT',
+            unitPrice: '1.00',
+            unitCost: '',
+            taxCode: 'STD',
+            categoryCode: '',
+            active: true,
+            discountable: true,
+            soldByWeight: false,
+            minimumAge: 0,
+          },
+        },
+        { timeoutMs: 5_000 },
+      );
+      expect(proxy.commitsTrapped).toBeGreaterThan(0);
+      // The retry finds the request_id if the first COMMIT landed and answers with the stored result.
+      expect(res).toMatchObject({ created: true, replayed, item: { itemCode, version: 1 } });
+      expect(t.logs.find((l) => l.event === 'commit_outcome')).toMatchObject({ outcome: 'idempotent-retry' });
+      const rows = await withClient(a.url(), (c) => c.query('SELECT 1 FROM item WHERE item_code = $1', [itemCode]));
+      const ids = await withClient(a.url(), (c) => c.query('SELECT 1 FROM upsert_request WHERE request_id = $1', [requestId]));
+      expect([rows.rowCount, ids.rowCount]).toEqual([1, 1]);
+    },
+  );
 
   it('a failover that black-holes the old primary fails no read: the first attempt times out at half the deadline, the retry lands on the new primary', async () => {
     // The static read timeout (5 s) is longer than the call deadline (2 s): only the
     // deadline-derived timeout can leave room for the retry.
     await using t = await startTestServer(viaProxy(), { ...OVERRIDES, DB_QUERY_TIMEOUT_MS: 5_000, DB_STATEMENT_TIMEOUT_MS: 5_000 });
-    const { records } = await underLoad(t, () => {
-      proxy.pointTo(b.endpoint);
-      proxy.blackholeExisting();
-    }, { writeEvery: 0, deadlineMs: 2_000, afterMs: 2_500 });
+    const { records } = await underLoad(
+      t,
+      () => {
+        proxy.pointTo(b.endpoint);
+        proxy.blackholeExisting();
+      },
+      { writeEvery: 0, deadlineMs: 2_000, afterMs: 2_500 },
+    );
     expect(records.filter((r) => r.code !== Status.OK)).toEqual([]);
     expect(Math.max(...records.map((r) => r.latencyMs))).toBeLessThan(2_000);
     expect(rebuilds(t, 'read')).toBe(1);
@@ -140,11 +197,15 @@ describe('resilience under steady concurrent load', () => {
   it('a black-holed connection never holds a call past its deadline, and the service recovers when the network heals', async () => {
     await using t = await startTestServer(viaProxy(), OVERRIDES);
     const deadlineMs = 400;
-    const { records, incidentEnd } = await underLoad(t, async () => {
-      proxy.blackhole();
-      await sleep(2_500);
-      proxy.heal();
-    }, { deadlineMs, afterMs: 3_000 });
+    const { records, incidentEnd } = await underLoad(
+      t,
+      async () => {
+        proxy.blackhole();
+        await sleep(2_500);
+        proxy.heal();
+      },
+      { deadlineMs, afterMs: 3_000 },
+    );
     const late = records.filter((r) => r.latencyMs > deadlineMs + 150);
     expect(late).toEqual([]);
     expect(records.some((r) => r.code === Status.DEADLINE_EXCEEDED || r.code === Status.UNAVAILABLE)).toBe(true);

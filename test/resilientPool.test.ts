@@ -9,12 +9,24 @@ import { TestDatabase } from '../harness/TestDatabase.ts';
 import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
 
 let db: TestDatabase;
-beforeAll(async () => { db = await TestDatabase.create(); });
-afterAll(async () => { await db[Symbol.asyncDispose](); });
+beforeAll(async () => {
+  db = await TestDatabase.create();
+});
+afterAll(async () => {
+  await db[Symbol.asyncDispose]();
+});
 
 const settings = (over: Partial<Parameters<typeof createPgPool>[0]> = {}) => ({
-  endpoint: DatabaseEndpoint.parse(db.url), max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, statementTimeoutMs: 2_000, idleTimeoutMs: 10_000,
-  requireWritable: false, resilient: true, applicationName: 'masterdata-pooltest', ...over,
+  endpoint: DatabaseEndpoint.parse(db.url),
+  max: 2,
+  connectTimeoutMs: 1_000,
+  queryTimeoutMs: 2_000,
+  statementTimeoutMs: 2_000,
+  idleTimeoutMs: 10_000,
+  requireWritable: false,
+  resilient: true,
+  applicationName: 'masterdata-pooltest',
+  ...over,
 });
 const pool = (minRebuildIntervalMs = 0, over: Partial<Parameters<typeof createPgPool>[0]> = {}) =>
   new ResilientPool({ createInner: () => createPgPool(settings(over)), minRebuildIntervalMs, keepConnectionOnSqlError: true });
@@ -47,7 +59,10 @@ describe('ResilientPool', () => {
   });
 
   it('does not replace a generation that holds no connection (every connect failed)', async () => {
-    const p = new ResilientPool({ createInner: () => createPgPool(settings({ endpoint: DatabaseEndpoint.parse('postgresql://postgres@127.0.0.1:1/x') })), minRebuildIntervalMs: 0 });
+    const p = new ResilientPool({
+      createInner: () => createPgPool(settings({ endpoint: DatabaseEndpoint.parse('postgresql://postgres@127.0.0.1:1/x') })),
+      minRebuildIntervalMs: 0,
+    });
     await expect(p.query('SELECT 1')).rejects.toThrow();
     expect(p.replace(1, 'connection_lost')).toBe(false);
     await p.end();
@@ -56,7 +71,9 @@ describe('ResilientPool', () => {
   it('keeps a healthy connection after an SQL error outside a transaction', async () => {
     const p = pool(0, { max: 1 });
     const before = (await p.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-    await expect(p.query("INSERT INTO store (tenant_id, store_code, name, currency) VALUES ('demo', 'S001', 'dup', 'EUR')")).rejects.toMatchObject({ code: '23505' });
+    await expect(
+      p.query("INSERT INTO store (tenant_id, store_code, name, currency) VALUES ('demo', 'S001', 'dup', 'EUR')"),
+    ).rejects.toMatchObject({ code: '23505' });
     const after = (await p.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     expect(after).toBe(before);
     await p.end();
@@ -102,12 +119,17 @@ describe('ResilientPool', () => {
 
   it('a retired generation cancels its statements still running, and its sockets count against the ceiling until they close', async () => {
     const p = new ResilientPool({
-      createInner: () => createPgPool(settings({ max: 2, queryTimeoutMs: 30_000, statementTimeoutMs: 0, applicationName: 'masterdata-retire' })),
-      minRebuildIntervalMs: 0, retireCancelAfterMs: 300,
+      createInner: () =>
+        createPgPool(settings({ max: 2, queryTimeoutMs: 30_000, statementTimeoutMs: 0, applicationName: 'masterdata-retire' })),
+      minRebuildIntervalMs: 0,
+      retireCancelAfterMs: 300,
     });
     await p.query('SELECT 1');
     const stuck = await p.connect();
-    const running = stuck.query('SELECT pg_sleep(20)').then(() => 'finished', (e: unknown) => (e as { code?: string }).code);
+    const running = stuck.query('SELECT pg_sleep(20)').then(
+      () => 'finished',
+      (e: unknown) => (e as { code?: string }).code,
+    );
     await sleep(100);
     expect(p.replace(p.generation, 'test')).toBe(true);
     // The old generation still holds the stuck socket: the new one may open only what is left.
@@ -125,11 +147,22 @@ describe('ResilientPool', () => {
   it('runs reads without a transaction, consistent reads in one REPEATABLE READ transaction, writes in a transaction', async () => {
     const database = new Database(databaseSettings(db.url, { retryMinRemainingMs: 0 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
-    const probe = () => database.scope.db().$queryRawUnsafe<{ iso: string; tx: string | null }[]>(
-      "SELECT current_setting('transaction_isolation') AS iso, pg_current_xact_id_if_assigned()::text AS tx");
+    const probe = () =>
+      database.scope
+        .db()
+        .$queryRawUnsafe<{ iso: string; tx: string | null }[]>(
+          "SELECT current_setting('transaction_isolation') AS iso, pg_current_xact_id_if_assigned()::text AS tx",
+        );
     const inTransaction = () => database.scope.db().$queryRawUnsafe<{ same: boolean }[]>('SELECT now() = statement_timestamp() AS same');
     expect((await database.run('read', budget(), inTransaction))[0]?.same).toBe(true);
-    expect((await database.run('consistent-read', budget(), async () => { await sleep(5); return inTransaction(); }))[0]?.same).toBe(false);
+    expect(
+      (
+        await database.run('consistent-read', budget(), async () => {
+          await sleep(5);
+          return inTransaction();
+        })
+      )[0]?.same,
+    ).toBe(false);
     expect((await database.run('consistent-read', budget(), probe))[0]?.iso).toBe('repeatable read');
     expect((await database.run('write', budget(), probe))[0]?.tx).not.toBeNull();
     expect(() => database.scope.db()).toThrow(/No database scope/);

@@ -12,18 +12,27 @@ function healthCheck(address: string, service: string): Promise<string> {
   const client = new Client(address, credentials.createInsecure());
   const check = healthService.Check as MethodDefinition<{ service: string }, { status: string }>;
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service }, (err: ServiceError | null, res?: { status: string }) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(res?.status ?? '');
-    });
+    client.makeUnaryRequest(
+      check.path,
+      check.requestSerialize,
+      check.responseDeserialize,
+      { service },
+      (err: ServiceError | null, res?: { status: string }) => {
+        client.close();
+        if (err) reject(err);
+        else resolve(res?.status ?? '');
+      },
+    );
   });
 }
 
 function listServicesByReflection(address: string): Promise<string[]> {
   const require = createRequire(import.meta.url);
   const protoFile = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
-  const def = loadSync(protoFile)['grpc.reflection.v1.ServerReflection'] as Record<string, MethodDefinition<object, { listServicesResponse?: { service: { name: string }[] } }>>;
+  const def = loadSync(protoFile)['grpc.reflection.v1.ServerReflection'] as Record<
+    string,
+    MethodDefinition<object, { listServicesResponse?: { service: { name: string }[] } }>
+  >;
   const info = def.ServerReflectionInfo;
   if (!info) throw new Error('reflection proto');
   const client = new Client(address, credentials.createInsecure());
@@ -45,7 +54,9 @@ describe('what operators and stock tools see', () => {
     await using t = await startTestServer(db.url);
     expect(await healthCheck(t.address, '')).toBe('SERVING');
     expect(await healthCheck(t.address, 'masterdata.v1.ItemService')).toBe('SERVING');
-    expect(await listServicesByReflection(t.address)).toEqual(expect.arrayContaining(['masterdata.v1.ItemService', 'grpc.health.v1.Health']));
+    expect(await listServicesByReflection(t.address)).toEqual(
+      expect.arrayContaining(['masterdata.v1.ItemService', 'grpc.health.v1.Health']),
+    );
   });
 
   it('serves Prometheus metrics over HTTP', async () => {
@@ -53,7 +64,9 @@ describe('what operators and stock tools see', () => {
     await using t = await startTestServer(db.url);
     await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' });
     const body = await (await fetch(`http://127.0.0.1:${t.server.metricsPort}/metrics`)).text();
-    expect(body).toContain('masterdata_grpc_server_handling_seconds_bucket{le="0.005",method="/masterdata.v1.ItemService/GetItemDetail",code="OK"}');
+    expect(body).toContain(
+      'masterdata_grpc_server_handling_seconds_bucket{le="0.005",method="/masterdata.v1.ItemService/GetItemDetail",code="OK"}',
+    );
     expect(body).toContain('masterdata_health_serving 1');
     expect(body).not.toContain(db.url);
   });
@@ -65,14 +78,35 @@ describe('what operators and stock tools see', () => {
     await withClient(db.url, async (locker) => {
       await locker.query('BEGIN');
       await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");
-      const inFlight = t.api.upsertItem({
-        tenantId: 'demo', storeCode: 'S001', itemCode: '4011', requestId: randomUUID(), expectedVersion: 0,
-        item: { barcode: '', description: 'Bananas, loose', shortDescription: 'BANANAS', unitPrice: '2.09', unitCost: '', taxCode: 'FOOD', categoryCode: 'produce', active: true, discountable: true, soldByWeight: true, minimumAge: 0 },
-      }, { timeoutMs: 10_000 });
+      const inFlight = t.api.upsertItem(
+        {
+          tenantId: 'demo',
+          storeCode: 'S001',
+          itemCode: '4011',
+          requestId: randomUUID(),
+          expectedVersion: 0,
+          item: {
+            barcode: '',
+            description: 'Bananas, loose',
+            shortDescription: 'BANANAS',
+            unitPrice: '2.09',
+            unitCost: '',
+            taxCode: 'FOOD',
+            categoryCode: 'produce',
+            active: true,
+            discountable: true,
+            soldByWeight: true,
+            minimumAge: 0,
+          },
+        },
+        { timeoutMs: 10_000 },
+      );
       await new Promise((r) => setTimeout(r, 300));
       const stopping = t.server.shutdown(10_000);
       await new Promise((r) => setTimeout(r, 100));
-      const late = await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001' }, { timeoutMs: 1_000 }).catch((e: unknown) => e as ServiceError);
+      const late = await t.api
+        .getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001' }, { timeoutMs: 1_000 })
+        .catch((e: unknown) => e as ServiceError);
       expect((late as ServiceError).code).toBe(Status.UNAVAILABLE);
       await locker.query('COMMIT');
       await expect(inFlight).resolves.toMatchObject({ item: { unitPrice: '2.09', version: 2 } });
@@ -88,16 +122,43 @@ describe('cancellation', () => {
     await using db = await TestDatabase.create();
     // One connection in the write pool: the next write can only run if the cancelled one gave it back.
     await using t = await startTestServer(db.url, { DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 30_000, DB_QUERY_TIMEOUT_MS: 30_000 });
-    const fields = { barcode: '', description: 'Bananas, loose', shortDescription: 'BANANAS', unitPrice: '2.19', unitCost: '', taxCode: 'FOOD', categoryCode: 'produce', active: true, discountable: true, soldByWeight: true, minimumAge: 0 };
+    const fields = {
+      barcode: '',
+      description: 'Bananas, loose',
+      shortDescription: 'BANANAS',
+      unitPrice: '2.19',
+      unitCost: '',
+      taxCode: 'FOOD',
+      categoryCode: 'produce',
+      active: true,
+      discountable: true,
+      soldByWeight: true,
+      minimumAge: 0,
+    };
     await withClient(db.url, async (locker) => {
       await locker.query('BEGIN');
       await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");
-      const blocked = await t.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011', requestId: randomUUID(), expectedVersion: 0, item: fields }, { timeoutMs: 400 })
+      const blocked = await t.api
+        .upsertItem(
+          { tenantId: 'demo', storeCode: 'S001', itemCode: '4011', requestId: randomUUID(), expectedVersion: 0, item: fields },
+          { timeoutMs: 400 },
+        )
         .catch((e: unknown) => e as ServiceError);
       expect((blocked as ServiceError).code).toBe(Status.DEADLINE_EXCEEDED);
       const t0 = performance.now();
-      await expect(t.api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: '1001', requestId: randomUUID(), expectedVersion: 0, item: { ...fields, description: 'Whole milk 1 l', shortDescription: 'MILK 1L', unitPrice: '1.19' } }, { timeoutMs: 3_000 }))
-        .resolves.toMatchObject({ item: { itemCode: '1001', version: 2 } });
+      await expect(
+        t.api.upsertItem(
+          {
+            tenantId: 'demo',
+            storeCode: 'S001',
+            itemCode: '1001',
+            requestId: randomUUID(),
+            expectedVersion: 0,
+            item: { ...fields, description: 'Whole milk 1 l', shortDescription: 'MILK 1L', unitPrice: '1.19' },
+          },
+          { timeoutMs: 3_000 },
+        ),
+      ).resolves.toMatchObject({ item: { itemCode: '1001', version: 2 } });
       expect(performance.now() - t0).toBeLessThan(1_500);
       await locker.query('ROLLBACK');
     });
@@ -105,30 +166,40 @@ describe('cancellation', () => {
 });
 
 describe('the service process', () => {
-  const run = (env: Record<string, string>, onListening?: (proc: ReturnType<typeof spawn>) => void) => new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-    const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    proc.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (onListening && stderr.includes('listening on')) { onListening(proc); onListening = undefined; }
+  const run = (env: Record<string, string>, onListening?: (proc: ReturnType<typeof spawn>) => void) =>
+    new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+      const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      proc.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      proc.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (onListening && stderr.includes('listening on')) {
+          onListening(proc);
+          onListening = undefined;
+        }
+      });
+      proc.on('exit', (code) => resolve({ code, stderr, stdout }));
     });
-    proc.on('exit', (code) => resolve({ code, stderr, stdout }));
-  });
 
   it('stops with a clear message (and no secret) on a bad configuration value', async () => {
     const result = await run({ GRPC_PORT: 'seventy', DATABASE_URL: 'mysql://u:hunter2@h/d' });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^invalid configuration: DATABASE_URL: must look like postgresql:\/\/[^;]*; GRPC_PORT: .*\(got "seventy"\) \(see the configuration table/);
+    expect(result.stderr).toMatch(
+      /^invalid configuration: DATABASE_URL: must look like postgresql:\/\/[^;]*; GRPC_PORT: .*\(got "seventy"\) \(see the configuration table/,
+    );
     expect(result.stderr + result.stdout).not.toContain('hunter2');
   });
 
   it('stops with one line naming the setting, and no stack, when the database refuses it or cannot be reached', async () => {
     const missing = await run({ DATABASE_URL: 'postgresql://postgres:hunter2@127.0.0.1:5432/no_such_database_here' });
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim().split('\n')).toEqual(['cannot start: the database in DATABASE_URL does not exist: create it or fix the name']);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      'cannot start: the database in DATABASE_URL does not exist: create it or fix the name',
+    ]);
     const refused = await run({ DATABASE_URL: 'postgresql://postgres:hunter2@127.0.0.1:1/x' });
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
@@ -140,7 +211,9 @@ describe('the service process', () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
     // The local server trusts the connection, so the password is never checked: it is here to be kept secret.
     const withPassword = db.url.replace('postgres@', 'postgres:s3cret-pw@');
-    const result = await run({ DATABASE_URL: withPassword, GRPC_PORT: '0', METRICS_PORT: 'off', SEED_DEMO_DATA: 'true' }, (proc) => proc.kill('SIGTERM'));
+    const result = await run({ DATABASE_URL: withPassword, GRPC_PORT: '0', METRICS_PORT: 'off', SEED_DEMO_DATA: 'true' }, (proc) =>
+      proc.kill('SIGTERM'),
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"event":"migrate"');
     expect(result.stdout).toContain('"msg":"stopped"');
@@ -156,13 +229,19 @@ describe('the service process', () => {
     });
     let output = '';
     const listening = new Promise<void>((resolve) => {
-      const onData = (d: Buffer) => { output += d.toString(); if (output.includes('listening on')) resolve(); };
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('listening on')) resolve();
+      };
       npm.stdout.on('data', onData);
       npm.stderr.on('data', onData);
     });
     const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
     await listening;
-    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(npm.pid)]).toString().trim().split('\n');
+    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(npm.pid)])
+      .toString()
+      .trim()
+      .split('\n');
     // The script execs node, so npm's child is the service itself, not a shell in between.
     expect(children).toHaveLength(1);
     expect(children[0]).toMatch(/node src\/main\.ts/);

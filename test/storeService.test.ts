@@ -19,18 +19,59 @@ afterAll(async () => {
   await db[Symbol.asyncDispose]();
 });
 
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the call to fail'); }, (e: unknown) => e as ServiceError);
-const store = (over: Record<string, string> = {}) => ({ tenantId: 'acme', storeCode: `S-${randomUUID().slice(0, 8)}`, name: 'Acme High Street', currency: 'EUR', requestId: randomUUID(), ...over });
-const item = { barcode: '', description: 'Tea', shortDescription: 'TEA', unitPrice: '2.50', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 };
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e as ServiceError,
+  );
+const store = (over: Record<string, string> = {}) => ({
+  tenantId: 'acme',
+  storeCode: `S-${randomUUID().slice(0, 8)}`,
+  name: 'Acme High Street',
+  currency: 'EUR',
+  requestId: randomUUID(),
+  ...over,
+});
+const item = {
+  barcode: '',
+  description: 'Tea',
+  shortDescription: 'TEA',
+  unitPrice: '2.50',
+  unitCost: '',
+  taxCode: 'STD',
+  categoryCode: '',
+  active: true,
+  discountable: true,
+  soldByWeight: false,
+  minimumAge: 0,
+};
 
 describe('StoreService', () => {
   it('registers a store on an empty database, after which items can be stored in it and read back', async () => {
     const req = store();
     const created = await t.stores.upsertStore(req);
-    expect(created).toMatchObject({ created: true, replayed: false, store: { tenantId: 'acme', storeCode: req.storeCode, name: 'Acme High Street', currency: 'EUR' } });
-    expect(await t.stores.getStore({ tenantId: 'acme', storeCode: req.storeCode })).toMatchObject({ name: 'Acme High Street', currency: 'EUR' });
-    await t.api.upsertItem({ tenantId: 'acme', storeCode: req.storeCode, itemCode: 'TEA-1', requestId: randomUUID(), expectedVersion: 0, item });
-    expect(await t.api.getItemDetail({ tenantId: 'acme', storeCode: req.storeCode, itemCode: 'TEA-1' })).toMatchObject({ unitPrice: '2.50' });
+    expect(created).toMatchObject({
+      created: true,
+      replayed: false,
+      store: { tenantId: 'acme', storeCode: req.storeCode, name: 'Acme High Street', currency: 'EUR' },
+    });
+    expect(await t.stores.getStore({ tenantId: 'acme', storeCode: req.storeCode })).toMatchObject({
+      name: 'Acme High Street',
+      currency: 'EUR',
+    });
+    await t.api.upsertItem({
+      tenantId: 'acme',
+      storeCode: req.storeCode,
+      itemCode: 'TEA-1',
+      requestId: randomUUID(),
+      expectedVersion: 0,
+      item,
+    });
+    expect(await t.api.getItemDetail({ tenantId: 'acme', storeCode: req.storeCode, itemCode: 'TEA-1' })).toMatchObject({
+      unitPrice: '2.50',
+    });
   });
 
   it('replays a repeated request_id with the original answer, refuses it for other content, and renames with a new one', async () => {
@@ -40,14 +81,25 @@ describe('StoreService', () => {
     const reused = await failure(t.stores.upsertStore({ ...req, name: 'Another name' }));
     expect(reused.code).toBe(Status.FAILED_PRECONDITION);
     expect(reused.details).toMatch(/request_id .* already used/);
-    expect(await t.stores.upsertStore({ ...req, name: 'Renamed', requestId: randomUUID() })).toMatchObject({ created: false, replayed: false, store: { name: 'Renamed' } });
+    expect(await t.stores.upsertStore({ ...req, name: 'Renamed', requestId: randomUUID() })).toMatchObject({
+      created: false,
+      replayed: false,
+      store: { name: 'Renamed' },
+    });
   });
 
   it('changes the currency of a store without items, never of a store whose items are priced in it', async () => {
     const req = store();
     await t.stores.upsertStore(req);
     expect((await t.stores.upsertStore({ ...req, currency: 'GBP', requestId: randomUUID() })).store?.currency).toBe('GBP');
-    await t.api.upsertItem({ tenantId: 'acme', storeCode: req.storeCode, itemCode: 'TEA-1', requestId: randomUUID(), expectedVersion: 0, item });
+    await t.api.upsertItem({
+      tenantId: 'acme',
+      storeCode: req.storeCode,
+      itemCode: 'TEA-1',
+      requestId: randomUUID(),
+      expectedVersion: 0,
+      item,
+    });
     const refused = await failure(t.stores.upsertStore({ ...req, currency: 'USD', requestId: randomUUID() }));
     expect(refused.code).toBe(Status.FAILED_PRECONDITION);
     expect(refused.details).toMatch(/priced in GBP/);
@@ -63,7 +115,7 @@ describe('StoreService', () => {
     expect(missing.details).toMatch(/store "NOPE" of tenant "acme" is not registered/);
   });
 
-  it('lists one tenant\'s stores in store-code order, each exactly once, with a token that is no good for another tenant', async () => {
+  it("lists one tenant's stores in store-code order, each exactly once, with a token that is no good for another tenant", async () => {
     for (let i = 0; i < 5; i += 1) await t.stores.upsertStore(store({ tenantId: 'lister', storeCode: `L${String(i)}` }));
     await t.stores.upsertStore(store({ tenantId: 'other' }));
     const seen: string[] = [];
@@ -81,7 +133,9 @@ describe('StoreService', () => {
 
   it('is in the CLI: npm run item -- store-upsert, store and stores', async () => {
     const run = (...args: string[]) => promisify(execFile)(process.execPath, ['src/cli/itemCli.ts', '--addr', t.address, ...args]);
-    const created = JSON.parse((await run('store-upsert', 'cli', 'C1', '--name', 'From the CLI', '--currency', 'CHF')).stdout) as { created: boolean };
+    const created = JSON.parse((await run('store-upsert', 'cli', 'C1', '--name', 'From the CLI', '--currency', 'CHF')).stdout) as {
+      created: boolean;
+    };
     expect(created.created).toBe(true);
     expect(JSON.parse((await run('store', 'cli', 'C1')).stdout)).toMatchObject({ name: 'From the CLI', currency: 'CHF' });
     expect(JSON.parse((await run('stores', 'cli')).stdout)).toMatchObject({ stores: [{ storeCode: 'C1' }] });

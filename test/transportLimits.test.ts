@@ -7,17 +7,28 @@ import { TestDatabase } from '../harness/TestDatabase.ts';
 // What a caller can make the server hold, tried with a raw HTTP/2 client (no gRPC library to
 // smooth anything over): undecodable bodies, oversized metadata, streams that never send.
 let db: TestDatabase;
-beforeAll(async () => { db = await TestDatabase.create(); });
-afterAll(async () => { await db[Symbol.asyncDispose](); });
+beforeAll(async () => {
+  db = await TestDatabase.create();
+});
+afterAll(async () => {
+  await db[Symbol.asyncDispose]();
+});
 
 const PATH = '/masterdata.v1.ItemService/GetItemDetail';
 
-interface Answer { readonly status: number | undefined; readonly message: string | undefined; readonly ms: number }
+interface Answer {
+  readonly status: number | undefined;
+  readonly message: string | undefined;
+  readonly ms: number;
+}
 
 /** Opens a gRPC stream; sends `body` as one length-prefixed message (or nothing, leaving it half-open). */
 function rawCall(session: http2.ClientHttp2Session, body: Buffer | undefined, extraHeaders: Record<string, string> = {}): Promise<Answer> {
   const started = performance.now();
-  const stream = session.request({ ':method': 'POST', ':path': PATH, 'content-type': 'application/grpc', te: 'trailers', ...extraHeaders }, { endStream: false });
+  const stream = session.request(
+    { ':method': 'POST', ':path': PATH, 'content-type': 'application/grpc', te: 'trailers', ...extraHeaders },
+    { endStream: false },
+  );
   if (body) {
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
@@ -28,7 +39,11 @@ function rawCall(session: http2.ClientHttp2Session, body: Buffer | undefined, ex
     const settle = (headers: http2.IncomingHttpHeaders) => {
       const status = headers['grpc-status'];
       if (status === undefined) return;
-      resolve({ status: Number(status), message: decodeURIComponent(String(headers['grpc-message'] ?? '')), ms: performance.now() - started });
+      resolve({
+        status: Number(status),
+        message: decodeURIComponent(String(headers['grpc-message'] ?? '')),
+        ms: performance.now() - started,
+      });
     };
     stream.on('response', settle);
     stream.on('trailers', settle);
@@ -55,7 +70,9 @@ describe('transport limits', () => {
     } finally {
       session.close();
     }
-    await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })).resolves.toMatchObject({ itemCode: '4011' });
+    await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })).resolves.toMatchObject({
+      itemCode: '4011',
+    });
   });
 
   it('metadata over the limit gets RESOURCE_EXHAUSTED naming the limit, and the call log records it', async () => {
@@ -73,7 +90,11 @@ describe('transport limits', () => {
   });
 
   it('bounds calls in flight, advertises its stream limit, and ends streams whose request never arrives', async () => {
-    await using t = await startTestServer(db.url, { GRPC_MAX_CALLS_IN_FLIGHT: 5, GRPC_MAX_CONCURRENT_STREAMS: 50, GRPC_MESSAGE_TIMEOUT_MS: 500 });
+    await using t = await startTestServer(db.url, {
+      GRPC_MAX_CALLS_IN_FLIGHT: 5,
+      GRPC_MAX_CONCURRENT_STREAMS: 50,
+      GRPC_MESSAGE_TIMEOUT_MS: 500,
+    });
     const session = connect(t.address);
     try {
       await new Promise<void>((resolve) => session.once('remoteSettings', () => resolve()));
@@ -91,7 +112,9 @@ describe('transport limits', () => {
       session.close();
     }
     // The held calls were released: a normal call goes through again.
-    await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })).resolves.toMatchObject({ itemCode: '4011' });
+    await expect(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })).resolves.toMatchObject({
+      itemCode: '4011',
+    });
     const metrics = await (await fetch(`http://127.0.0.1:${String(t.server.metricsPort)}/metrics`)).text();
     expect(metrics).toMatch(/masterdata_grpc_limit_rejections_total\{reason="in-flight"\} 7/);
     expect(metrics).toMatch(/masterdata_grpc_limit_rejections_total\{reason="message-timeout"\} 5/);

@@ -13,7 +13,9 @@ interface Plan {
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
 const outcome: Record<string, number> = {};
-const count = (key: string) => { outcome[key] = (outcome[key] ?? 0) + 1; };
+const count = (key: string) => {
+  outcome[key] = (outcome[key] ?? 0) + 1;
+};
 const sessions = Array.from({ length: plan.connections }, () => {
   const session = http2.connect(`http://${plan.target}`);
   session.on('error', () => undefined);
@@ -26,9 +28,15 @@ const t0 = performance.now();
 for (let i = 0; i < plan.streams; i++) {
   const session = sessions[i % sessions.length];
   if (!session) break;
-  const stream = session.request({
-    ':method': 'POST', ':path': '/masterdata.v1.ItemService/GetItemDetail', 'content-type': 'application/grpc', te: 'trailers',
-  }, { endStream: false });
+  const stream = session.request(
+    {
+      ':method': 'POST',
+      ':path': '/masterdata.v1.ItemService/GetItemDetail',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    },
+    { endStream: false },
+  );
   open += 1;
   let settled = false;
   const settle = (key: string) => {
@@ -39,7 +47,10 @@ for (let i = 0; i < plan.streams; i++) {
     firstAnswer.push(performance.now() - t0);
     count(key);
   };
-  stream.on('response', (headers) => { const s = headers['grpc-status']; if (s !== undefined) settle(`grpc-status ${String(s)}`); });
+  stream.on('response', (headers) => {
+    const s = headers['grpc-status'];
+    if (s !== undefined) settle(`grpc-status ${String(s)}`);
+  });
   stream.on('trailers', (trailers: http2.IncomingHttpHeaders) => settle(`grpc-status ${String(trailers['grpc-status'])}`));
   stream.on('error', (e: Error & { code?: string }) => settle(`stream error ${e.code ?? e.message}`));
   stream.on('close', () => settle(`closed (rst ${stream.rstCode})`));
@@ -48,4 +59,6 @@ await new Promise((r) => setTimeout(r, plan.holdMs));
 const stillOpen = open;
 for (const s of sessions) s.destroy();
 firstAnswer.sort((a, b) => a - b);
-process.stdout.write(`${JSON.stringify({ outcome, stillOpen, answered, medianAnswerMs: firstAnswer[Math.floor(firstAnswer.length / 2)] ?? null })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ outcome, stillOpen, answered, medianAnswerMs: firstAnswer[Math.floor(firstAnswer.length / 2)] ?? null })}\n`,
+);

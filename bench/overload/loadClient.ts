@@ -7,7 +7,15 @@ import { ItemServiceClient } from '../../src/generated/proto/masterdata/v1/item_
 
 export type LoadPlan =
   | { readonly kind: 'burst'; readonly target: string; readonly op: 'read' | 'write'; readonly count: number; readonly deadlineMs: number }
-  | { readonly kind: 'steady'; readonly target: string; readonly readers: number; readonly writers: number; readonly deadlineMs: number; readonly durationMs: number; readonly pauseMs: number };
+  | {
+      readonly kind: 'steady';
+      readonly target: string;
+      readonly readers: number;
+      readonly writers: number;
+      readonly deadlineMs: number;
+      readonly durationMs: number;
+      readonly pauseMs: number;
+    };
 
 /** One call: what it was, when it started (ms since the load began), how long it took, how it ended. */
 export interface CallResult {
@@ -34,14 +42,40 @@ function call(op: 'read' | 'write', n: number, deadlineMs: number): Promise<numb
       resolve(hint === undefined ? undefined : Number(hint));
     };
     if (op === 'read') {
-      client.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: CODES[n % CODES.length] ?? '4011' }, new Metadata(), { deadline }, (e) => done(e));
+      client.getItemDetail(
+        { tenantId: 'demo', storeCode: 'S001', itemCode: CODES[n % CODES.length] ?? '4011' },
+        new Metadata(),
+        { deadline },
+        (e) => done(e),
+      );
       return;
     }
     const itemCode = `OV-${randomUUID().slice(0, 18)}`;
-    client.upsertItem({
-      tenantId: 'demo', storeCode: 'S002', itemCode, requestId: randomUUID(), expectedVersion: 0,
-      item: { barcode: '', description: 'overload bench', shortDescription: 'BENCH', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 },
-    }, new Metadata(), { deadline }, (e) => done(e));
+    client.upsertItem(
+      {
+        tenantId: 'demo',
+        storeCode: 'S002',
+        itemCode,
+        requestId: randomUUID(),
+        expectedVersion: 0,
+        item: {
+          barcode: '',
+          description: 'overload bench',
+          shortDescription: 'BENCH',
+          unitPrice: '1.00',
+          unitCost: '',
+          taxCode: 'STD',
+          categoryCode: '',
+          active: true,
+          discountable: true,
+          soldByWeight: false,
+          minimumAge: 0,
+        },
+      },
+      new Metadata(),
+      { deadline },
+      (e) => done(e),
+    );
   });
 }
 

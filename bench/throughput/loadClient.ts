@@ -49,15 +49,25 @@ function draw(): string {
 }
 
 // A channel of its own per connection (no shared subchannel), as separate clients would have.
-const clients = Array.from({ length: plan.connections }, () => new ItemServiceClient(plan.target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
-await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())))));
+const clients = Array.from(
+  { length: plan.connections },
+  () => new ItemServiceClient(plan.target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }),
+);
+await Promise.all(
+  clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())))),
+);
 
 function call(client: ItemServiceClient): Promise<boolean> {
   const deadline = new Date(Date.now() + 10_000);
   return new Promise((resolve) => {
     const done = (error: ServiceError | null) => resolve(error === null || error.code === Status.NOT_FOUND);
     if (plan.batch > 0) {
-      client.batchGetItemDetails({ tenantId: 'demo', storeCode: 'S001', itemCodes: Array.from({ length: plan.batch }, draw) }, new Metadata(), { deadline }, (e) => done(e));
+      client.batchGetItemDetails(
+        { tenantId: 'demo', storeCode: 'S001', itemCodes: Array.from({ length: plan.batch }, draw) },
+        new Metadata(),
+        { deadline },
+        (e) => done(e),
+      );
     } else {
       client.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: draw() }, new Metadata(), { deadline }, (e) => done(e));
     }
@@ -68,7 +78,12 @@ if (plan.prime) {
   for (let first = 1; first <= plan.items; first += 100) {
     const itemCodes = Array.from({ length: Math.min(100, plan.items - first + 1) }, (_, i) => code(first + i));
     await new Promise<void>((resolve, reject) => {
-      clients[0]?.batchGetItemDetails({ tenantId: 'demo', storeCode: 'S001', itemCodes }, new Metadata(), { deadline: Date.now() + 10_000 }, (e) => (e ? reject(e) : resolve()));
+      clients[0]?.batchGetItemDetails(
+        { tenantId: 'demo', storeCode: 'S001', itemCodes },
+        new Metadata(),
+        { deadline: Date.now() + 10_000 },
+        (e) => (e ? reject(e) : resolve()),
+      );
     });
   }
 }
@@ -78,16 +93,20 @@ let errors = 0;
 const start = performance.now();
 const measureFrom = start + plan.warmupMs;
 const until = measureFrom + plan.durationMs;
-await Promise.all(clients.flatMap((client) => Array.from({ length: plan.streams }, async () => {
-  while (performance.now() < until) {
-    const t = performance.now();
-    const ok = await call(client);
-    if (t >= measureFrom) {
-      latencies.push(performance.now() - t);
-      if (!ok) errors += 1;
-    }
-  }
-})));
+await Promise.all(
+  clients.flatMap((client) =>
+    Array.from({ length: plan.streams }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        const ok = await call(client);
+        if (t >= measureFrom) {
+          latencies.push(performance.now() - t);
+          if (!ok) errors += 1;
+        }
+      }
+    }),
+  ),
+);
 for (const c of clients) c.close();
 const { p50, p99 } = percentiles(latencies);
 const result: ThroughputResult = { calls: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50, p99, errors };

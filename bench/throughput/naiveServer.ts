@@ -18,7 +18,8 @@ await serveItems({
   batchGetItemDetails: (call, callback) => {
     const { tenantId, storeCode, itemCodes } = call.request;
     prisma.item.findMany({ where: { tenantId, storeCode, itemCode: { in: itemCodes } } }).then(
-      (items) => callback(null, { items: items.map(toItemDetail), missingItemCodes: itemCodes.filter((c) => !items.some((i) => i.itemCode === c)) }),
+      (items) =>
+        callback(null, { items: items.map(toItemDetail), missingItemCodes: itemCodes.filter((c) => !items.some((i) => i.itemCode === c)) }),
       () => callback({ code: Status.INTERNAL }),
     );
   },

@@ -13,7 +13,9 @@ export async function serveItems(lookups: Pick<ItemServiceServer, 'getItemDetail
     upsertItem: (_call, callback) => callback({ code: Status.UNIMPLEMENTED }),
   };
   server.addService(ItemServiceService, implementation);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   process.stdout.write(`listening on 127.0.0.1:${port} \n`);
   process.on('SIGTERM', () => server.forceShutdown());
 }

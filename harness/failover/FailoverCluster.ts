@@ -59,13 +59,14 @@ export class FailoverCluster implements AsyncDisposable {
 
   /** @internal used by the builder */
   static async create(image: string, synchronous: boolean, pgbouncer: boolean): Promise<FailoverCluster> {
-    const primary = await startNode(image, synchronous ? ['-c', "synchronous_standby_names=*"] : [], {});
+    const primary = await startNode(image, synchronous ? ['-c', 'synchronous_standby_names=*'] : [], {});
     const primaryPort = primary.port;
     const replica = await startNode(image, [], { POSTGRES_REPLICA_OF: `127.0.0.1:${primaryPort}` });
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: primaryPort });
     const cluster = new FailoverCluster(proxy, primary, replica);
     if (synchronous) await cluster.#waitForSyncStandby();
-    if (pgbouncer) cluster.#bouncer = await PgBouncer.start({ port: primaryPort, user: 'postgres', password: PASSWORD, database: 'postgres' });
+    if (pgbouncer)
+      cluster.#bouncer = await PgBouncer.start({ port: primaryPort, user: 'postgres', password: PASSWORD, database: 'postgres' });
     cluster.mark('cluster ready');
     return cluster;
   }
@@ -112,7 +113,10 @@ export class FailoverCluster implements AsyncDisposable {
   /** pg_terminate_backend for every application connection on the primary. */
   async killBackends(applicationPrefix = 'masterdata'): Promise<void> {
     this.mark('kill backends');
-    await sql(this.primaryUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '${applicationPrefix}%'`);
+    await sql(
+      this.primaryUrl,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '${applicationPrefix}%'`,
+    );
   }
 
   /** The primary's network vanishes (no RST, no FIN) and the cluster fails over to the replica. */
@@ -165,7 +169,10 @@ export class FailoverCluster implements AsyncDisposable {
 
   async #waitForSyncStandby(): Promise<void> {
     for (let i = 0; i < 100; i++) {
-      const rows = await withClient(this.primaryUrl, async (c) => (await c.query<{ s: string }>("SELECT sync_state AS s FROM pg_stat_replication")).rows);
+      const rows = await withClient(
+        this.primaryUrl,
+        async (c) => (await c.query<{ s: string }>('SELECT sync_state AS s FROM pg_stat_replication')).rows,
+      );
       if (rows.some((r) => r.s === 'sync')) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -239,11 +246,27 @@ async function startNodeOn(port: number, image: string, extra: string[], env: Re
     .withCopyFilesToContainer([{ source: ENTRYPOINT, target: '/usr/local/bin/masterdata-entrypoint.sh', mode: 0o755 }])
     .withEntrypoint(['/usr/local/bin/masterdata-entrypoint.sh'])
     .withCommand([
-      'postgres', '-c', `port=${port}`, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'ssl=on', '-c', 'ssl_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem', '-c', 'ssl_key_file=/etc/ssl/private/ssl-cert-snakeoil.key',
-      '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'wal_keep_size=256MB',
+      'postgres',
+      '-c',
+      `port=${port}`,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'ssl=on',
+      '-c',
+      'ssl_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem',
+      '-c',
+      'ssl_key_file=/etc/ssl/private/ssl-cert-snakeoil.key',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'wal_keep_size=256MB',
       // A standby whose primary restarted reconnects within 200 ms (default 5 s, during which synchronous commits wait).
-      '-c', 'wal_retrieve_retry_interval=200ms', ...extra,
+      '-c',
+      'wal_retrieve_retry_interval=200ms',
+      ...extra,
     ])
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept (read-only )?connections/))
     .withStartupTimeout(90_000)

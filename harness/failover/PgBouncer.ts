@@ -10,7 +10,10 @@ const run = promisify(execFile);
 
 /** Debian's pgbouncer package is installed. */
 export async function pgbouncerAvailable(): Promise<boolean> {
-  return run('pgbouncer', ['--version']).then(() => true, () => false);
+  return run('pgbouncer', ['--version']).then(
+    () => true,
+    () => false,
+  );
 }
 
 export interface PgBouncerTarget {
@@ -74,7 +77,10 @@ export class PgBouncer implements AsyncDisposable {
   async #listening(): Promise<void> {
     for (let i = 0; i < 100; i += 1) {
       const open = await new Promise<boolean>((resolve) => {
-        const s = net.connect(this.port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+        const s = net.connect(this.port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
         s.on('error', () => resolve(false));
       });
       if (open) return;
@@ -86,7 +92,9 @@ export class PgBouncer implements AsyncDisposable {
 
 // Clients are trusted (they come over loopback); PgBouncer logs in to the server with the password.
 function writeIni(dir: string, port: number, t: PgBouncerTarget): void {
-  writeFileSync(join(dir, 'pgbouncer.ini'), `[databases]
+  writeFileSync(
+    join(dir, 'pgbouncer.ini'),
+    `[databases]
 ${t.database} = host=127.0.0.1 port=${t.port} dbname=${t.database} user=${t.user}${t.password === '' ? '' : ` password=${t.password}`}
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -99,7 +107,8 @@ pool_mode = transaction
 ; server connections for server_login_retry (15 s by default), even once repointed and reloaded.
 server_login_retry = 1
 logfile = ${dir}/pgbouncer.log
-`);
+`,
+  );
 }
 
 async function postgresIds(): Promise<{ uid: number; gid: number }> {

@@ -25,7 +25,15 @@ export function reportDrill(name: string, r: DrillResult): void {
     const key = `${x.op} ${Status[x.code]} ${x.details ?? ''}`;
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
-  const failures = seen.size === 0 ? '' : ` failures: ${[...seen].slice(0, 4).map(([k, n]) => `${n}x ${k}`).join(' | ')}`;
+  const failures =
+    seen.size === 0
+      ? ''
+      : ` failures: ${[...seen]
+          .slice(0, 4)
+          .map(([k, n]) => `${n}x ${k}`)
+          .join(' | ')}`;
   const events = r.events.map((e) => `${Math.round(e.at)}ms ${e.name}`).join('; ');
-  console.log(`${name}: calls=${r.records.length} failedReads=${r.failedReads} failedWrites=${r.failedWrites} acked=${r.ackedWrites} lost=${r.lostWrites} dup=${r.duplicatedWrites} rebuilds=${JSON.stringify(r.rebuilds)} firstWriteAfterRecovery=${Math.round(r.firstWriteAfterRecoveryMs)}ms maxLatency=${Math.round(r.maxLatencyMs)}ms${failures} [${events}]`);
+  console.log(
+    `${name}: calls=${r.records.length} failedReads=${r.failedReads} failedWrites=${r.failedWrites} acked=${r.ackedWrites} lost=${r.lostWrites} dup=${r.duplicatedWrites} rebuilds=${JSON.stringify(r.rebuilds)} firstWriteAfterRecovery=${Math.round(r.firstWriteAfterRecoveryMs)}ms maxLatency=${Math.round(r.maxLatencyMs)}ms${failures} [${events}]`,
+  );
 }

@@ -50,8 +50,13 @@ export interface DrillResult {
 }
 
 export const DRILL_SERVER: Partial<Config> = {
-  DB_POOL_MAX: 6, DB_CONNECT_TIMEOUT_MS: 1_000, DB_QUERY_TIMEOUT_MS: 600, DB_STATEMENT_TIMEOUT_MS: 2_000,
-  DB_REBUILD_MIN_INTERVAL_MS: 2_000, HEALTH_PROBE_INTERVAL_MS: 250, LOG_LEVEL: 'debug',
+  DB_POOL_MAX: 6,
+  DB_CONNECT_TIMEOUT_MS: 1_000,
+  DB_QUERY_TIMEOUT_MS: 600,
+  DB_STATEMENT_TIMEOUT_MS: 2_000,
+  DB_REBUILD_MIN_INTERVAL_MS: 2_000,
+  HEALTH_PROBE_INTERVAL_MS: 250,
+  LOG_LEVEL: 'debug',
 };
 
 /** Steady gRPC load on a service in front of `cluster`, an incident in the middle, and what came of it. */
@@ -63,8 +68,14 @@ export async function runDrill(cluster: DrillCluster, incident: () => Promise<vo
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(records), 250) : undefined;
   const records: CallRecord[] = [];
   const load = runLoad({
-    api: t.api, concurrency: o.concurrency ?? 6, writeEvery: o.writeEvery ?? 4, deadlineMs: o.deadlineMs ?? 3_000,
-    signal: stop.signal, pauseMs: 5, origin: cluster.origin, sink: records,
+    api: t.api,
+    concurrency: o.concurrency ?? 6,
+    writeEvery: o.writeEvery ?? 4,
+    deadlineMs: o.deadlineMs ?? 3_000,
+    signal: stop.signal,
+    pauseMs: 5,
+    origin: cluster.origin,
+    sink: records,
   });
   await sleep(o.beforeMs ?? 1_500);
   const incidentAt = performance.now() - cluster.origin;
@@ -74,20 +85,38 @@ export async function runDrill(cluster: DrillCluster, incident: () => Promise<vo
   await load;
   clearInterval(progress);
 
-  const recoveredAt = [...cluster.events].reverse().find((e) => e.name === 'new primary accepts connections' || e.name === 'primary back')?.at ?? incidentAt;
+  const recoveredAt =
+    [...cluster.events].reverse().find((e) => e.name === 'new primary accepts connections' || e.name === 'primary back')?.at ?? incidentAt;
   const acked = records.filter((r) => r.op === 'write' && r.code === Status.OK);
   // Counted on the writer as it is now (the service's own way of finding it).
   const writer = await writerUrl(DatabaseEndpoint.parse(cluster.url()));
-  const counts = await withClient(writer, async (c) => (await c.query<{ code: string; n: number }>(
-    'SELECT item_code AS code, count(*)::int AS n FROM item WHERE item_code = ANY($1) GROUP BY item_code', [acked.map((r) => r.itemCode)],
-  )).rows);
-  const requests = await withClient(writer, async (c) => (await c.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM upsert_request WHERE request_id = ANY($1)', [acked.map((r) => r.requestId)],
-  )).rows[0]?.n ?? 0);
+  const counts = await withClient(
+    writer,
+    async (c) =>
+      (
+        await c.query<{ code: string; n: number }>(
+          'SELECT item_code AS code, count(*)::int AS n FROM item WHERE item_code = ANY($1) GROUP BY item_code',
+          [acked.map((r) => r.itemCode)],
+        )
+      ).rows,
+  );
+  const requests = await withClient(
+    writer,
+    async (c) =>
+      (
+        await c.query<{ n: number }>('SELECT count(*)::int AS n FROM upsert_request WHERE request_id = ANY($1)', [
+          acked.map((r) => r.requestId),
+        ])
+      ).rows[0]?.n ?? 0,
+  );
   const firstWrite = acked.find((r) => r.start + r.latencyMs >= recoveredAt);
   const rebuilds = (pool: string) => t.logs.filter((l) => l.event === 'pool_rebuild' && l.pool === pool).length;
   return {
-    records, events: cluster.events, incidentAt, recoveredAt, logs: t.logs,
+    records,
+    events: cluster.events,
+    incidentAt,
+    recoveredAt,
+    logs: t.logs,
     rebuilds: { read: rebuilds('read'), write: rebuilds('write') },
     failedReads: records.filter((r) => r.op === 'read' && r.code !== Status.OK).length,
     failedWrites: records.filter((r) => r.op === 'write' && r.code !== Status.OK).length,

@@ -52,15 +52,38 @@ export class PatroniCluster implements AsyncDisposable {
     const owner = await postgresUser();
     if (owner) chownSync(dir, owner.uid, owner.gid);
     const [client, peer] = [await freePort(), await freePort()];
-    const etcd = launch(dir, 'etcd', 'etcd', [
-      '--name', 'e1', '--data-dir', join(dir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-cluster', `e1=http://127.0.0.1:${peer}`,
-    ], owner);
+    const etcd = launch(
+      dir,
+      'etcd',
+      'etcd',
+      [
+        '--name',
+        'e1',
+        '--data-dir',
+        join(dir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${client}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${client}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${peer}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${peer}`,
+        '--initial-cluster',
+        `e1=http://127.0.0.1:${peer}`,
+      ],
+      owner,
+    );
     const nodes: Node[] = [];
     for (const name of ['n1', 'n2', 'n3']) {
-      const node = { name, port: await freePort(), restPort: await freePort(), config: join(dir, `${name}.yml`), dataDir: join(dir, name), process: undefined };
+      const node = {
+        name,
+        port: await freePort(),
+        restPort: await freePort(),
+        config: join(dir, `${name}.yml`),
+        dataDir: join(dir, name),
+        process: undefined,
+      };
       writeFileSync(node.config, patroniConfig({ ...node, dir, etcdPort: client, password: PASSWORD, timings }));
       if (owner) chownSync(node.config, owner.uid, owner.gid);
       nodes.push(node);
@@ -68,10 +91,14 @@ export class PatroniCluster implements AsyncDisposable {
     const cluster = new PatroniCluster(dir, nodes, etcd);
     try {
       for (const node of nodes) node.process = launch(dir, node.name, 'patroni', [node.config], owner);
-      await cluster.#until(async () => {
-        const m = await cluster.members();
-        return m.length === 3 && m.some((x) => x.role === 'leader') && m.some((x) => x.role === 'sync_standby');
-      }, 90_000, 'the Patroni cluster did not form (leader and sync standby)');
+      await cluster.#until(
+        async () => {
+          const m = await cluster.members();
+          return m.length === 3 && m.some((x) => x.role === 'leader') && m.some((x) => x.role === 'sync_standby');
+        },
+        90_000,
+        'the Patroni cluster did not form (leader and sync standby)',
+      );
     } catch (error) {
       await cluster[Symbol.asyncDispose]();
       throw error;
@@ -106,7 +133,9 @@ export class PatroniCluster implements AsyncDisposable {
       try {
         const res = await fetch(`http://127.0.0.1:${node.restPort}/cluster`, { signal: AbortSignal.timeout(1_000) });
         const body = (await res.json()) as { members: { name: string; role: string; port: number; state: string }[] };
-        return body.members.filter((m) => m.state === 'running' || m.state === 'streaming').map((m) => ({ name: m.name, role: m.role as Member['role'], port: m.port }));
+        return body.members
+          .filter((m) => m.state === 'running' || m.state === 'streaming')
+          .map((m) => ({ name: m.name, role: m.role as Member['role'], port: m.port }));
       } catch {
         // ask the next node
       }
@@ -124,7 +153,11 @@ export class PatroniCluster implements AsyncDisposable {
   async switchover(): Promise<void> {
     const [leader, candidate] = [await this.member('leader'), await this.member('sync_standby')];
     this.#event(`switchover ${leader.name} -> ${candidate.name}`);
-    await run('patronictl', ['-c', this.#node(leader).config, 'switchover', '--leader', leader.name, '--candidate', candidate.name, '--force'], { timeout: 60_000 });
+    await run(
+      'patronictl',
+      ['-c', this.#node(leader).config, 'switchover', '--leader', leader.name, '--candidate', candidate.name, '--force'],
+      { timeout: 60_000 },
+    );
     await this.#awaitWriter(leader.port);
   }
 
@@ -172,7 +205,11 @@ export class PatroniCluster implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     for (const node of this.#nodes) await this.#signal(node, 'SIGCONT').catch(() => undefined);
     for (const node of this.#nodes) node.process?.kill('SIGTERM');
-    await this.#until(() => Promise.resolve(this.#nodes.every((n) => !n.process || n.process.exitCode !== null || n.process.signalCode !== null)), 10_000, '').catch(() => undefined);
+    await this.#until(
+      () => Promise.resolve(this.#nodes.every((n) => !n.process || n.process.exitCode !== null || n.process.signalCode !== null)),
+      10_000,
+      '',
+    ).catch(() => undefined);
     for (const node of this.#nodes) await this.#signal(node, 'SIGKILL').catch(() => undefined);
     this.#etcd.kill('SIGKILL');
     rmSync(this.#dir, { recursive: true, force: true });
@@ -208,11 +245,22 @@ export class PatroniCluster implements AsyncDisposable {
 
   /** Records when a host other than `oldPort` accepts writes (what "recovered" means for the drill). */
   async #awaitWriter(oldPort: number): Promise<void> {
-    await this.#until(async () => {
-      const others = this.#nodes.filter((n) => n.port !== oldPort);
-      const reports = await Promise.all(others.map((n) => probeHost({ host: { host: '127.0.0.1', port: n.port }, label: n.name, config: { connectionString: this.#hostUrl(n.port) } }, 500)));
-      return reports.some((r) => r.state === 'writable');
-    }, 60_000, 'no new leader accepted writes within 60 s');
+    await this.#until(
+      async () => {
+        const others = this.#nodes.filter((n) => n.port !== oldPort);
+        const reports = await Promise.all(
+          others.map((n) =>
+            probeHost(
+              { host: { host: '127.0.0.1', port: n.port }, label: n.name, config: { connectionString: this.#hostUrl(n.port) } },
+              500,
+            ),
+          ),
+        );
+        return reports.some((r) => r.state === 'writable');
+      },
+      60_000,
+      'no new leader accepted writes within 60 s',
+    );
     this.#event('new primary accepts connections');
   }
 
@@ -248,7 +296,9 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
 function launch(dir: string, name: string, command: string, args: string[], owner: { uid: number; gid: number } | undefined): ChildProcess {
   const log = openSync(join(dir, `${name}.log`), 'a');
   const child = spawn(command, args, {
-    cwd: dir, stdio: ['ignore', log, log], detached: true,
+    cwd: dir,
+    stdio: ['ignore', log, log],
+    detached: true,
     env: { ...process.env, HOME: dir, PGPASSFILE: join(dir, `${name}.pgpass`) },
     ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
   });

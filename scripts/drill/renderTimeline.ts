@@ -19,18 +19,31 @@ export function renderPanel(title: string, r: DrillResult, deadlineMs: number, y
     return `<circle cx="${x(c.start + c.latencyMs).toFixed(1)}" cy="${(fail ? top + 4 : y(c.latencyMs)).toFixed(1)}" r="${fail ? 2.2 : 1.3}" fill="${colour}" fill-opacity="${fail ? 0.9 : 0.45}"/>`;
   });
   // Labels step upwards so events close together stay readable.
-  const marks = r.events.filter((e) => e.name !== 'cluster ready').map((e, i) =>
-    `<line x1="${x(e.at).toFixed(1)}" x2="${x(e.at).toFixed(1)}" y1="${top}" y2="${bottom}" stroke="#444" stroke-dasharray="4 3"/>` +
-    `<text x="${(x(e.at) + 4).toFixed(1)}" y="${bottom - 4 - i * 12}" font-size="10" fill="#444">${escape(e.name)}</text>`);
-  const ticks = [1, 10, 100, 1000].filter((t) => t < deadlineMs).map((t) =>
-    `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/><text x="${PAD.left - 6}" y="${(y(t) + 3).toFixed(1)}" font-size="10" text-anchor="end">${t} ms</text>`);
-  const seconds = Array.from({ length: Math.floor(end / 1000) + 1 }, (_, s) =>
-    `<text x="${x(s * 1000).toFixed(1)}" y="${bottom + 14}" font-size="10" text-anchor="middle">${s}s</text>`);
+  const marks = r.events
+    .filter((e) => e.name !== 'cluster ready')
+    .map(
+      (e, i) =>
+        `<line x1="${x(e.at).toFixed(1)}" x2="${x(e.at).toFixed(1)}" y1="${top}" y2="${bottom}" stroke="#444" stroke-dasharray="4 3"/>` +
+        `<text x="${(x(e.at) + 4).toFixed(1)}" y="${bottom - 4 - i * 12}" font-size="10" fill="#444">${escape(e.name)}</text>`,
+    );
+  const ticks = [1, 10, 100, 1000]
+    .filter((t) => t < deadlineMs)
+    .map(
+      (t) =>
+        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/><text x="${PAD.left - 6}" y="${(y(t) + 3).toFixed(1)}" font-size="10" text-anchor="end">${t} ms</text>`,
+    );
+  const seconds = Array.from(
+    { length: Math.floor(end / 1000) + 1 },
+    (_, s) => `<text x="${x(s * 1000).toFixed(1)}" y="${bottom + 14}" font-size="10" text-anchor="middle">${s}s</text>`,
+  );
   const errors = r.records.filter((c) => c.code !== Status.OK).length;
   return [
     `<text x="${PAD.left}" y="${yOffset + 16}" font-size="13" font-weight="bold">${escape(title)} — ${r.records.length} calls, ${errors} errors</text>`,
     `<text x="${PAD.left}" y="${top + 4}" font-size="9" fill="#d62728" text-anchor="end" dx="-6">errors</text>`,
-    ...ticks, ...seconds, ...dots, ...marks,
+    ...ticks,
+    ...seconds,
+    ...dots,
+    ...marks,
     `<rect x="${PAD.left}" y="${top}" width="${W - PAD.left - PAD.right}" height="${bottom - top}" fill="none" stroke="#999"/>`,
   ].join('\n');
 }

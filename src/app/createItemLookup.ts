@@ -24,9 +24,23 @@ export interface ItemLookupService {
  * whenever the listener is not connected and flushed whenever a pool is rebuilt (notifications
  * sent during a failover can be lost).
  */
-export function createItemLookup(config: Config, endpoint: DatabaseEndpoint, db: Database, items: ItemRepository, log: Logger, metrics: ServiceMetrics): ItemLookupService {
-  const cache = config.ITEM_CACHE ? new ItemCache({ maxEntries: config.ITEM_CACHE_MAX_ENTRIES, maxBytes: config.ITEM_CACHE_MAX_BYTES }) : undefined;
-  const lookup = new ItemLookup({ read: (budget, work) => db.run('read', budget, work), items, ...(cache ? { cache } : {}), staleIfErrorMs: config.ITEM_CACHE_STALE_IF_ERROR_MS });
+export function createItemLookup(
+  config: Config,
+  endpoint: DatabaseEndpoint,
+  db: Database,
+  items: ItemRepository,
+  log: Logger,
+  metrics: ServiceMetrics,
+): ItemLookupService {
+  const cache = config.ITEM_CACHE
+    ? new ItemCache({ maxEntries: config.ITEM_CACHE_MAX_ENTRIES, maxBytes: config.ITEM_CACHE_MAX_BYTES })
+    : undefined;
+  const lookup = new ItemLookup({
+    read: (budget, work) => db.run('read', budget, work),
+    items,
+    ...(cache ? { cache } : {}),
+    staleIfErrorMs: config.ITEM_CACHE_STALE_IF_ERROR_MS,
+  });
   lookup.events.on('served', (e) => {
     metrics.cacheLookups.inc({ result: 'hit' }, e.hits);
     metrics.cacheLookups.inc({ result: 'miss' }, e.misses);
@@ -41,8 +55,10 @@ export function createItemLookup(config: Config, endpoint: DatabaseEndpoint, db:
     connect: async () => {
       const client = new pg.Client({
         connectionString: await writerUrl(endpoint, config.DB_CONNECT_TIMEOUT_MS),
-        application_name: 'masterdata-listen', keepAlive: true,
-        connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS, query_timeout: 1_000,
+        application_name: 'masterdata-listen',
+        keepAlive: true,
+        connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+        query_timeout: 1_000,
       });
       client.on('error', () => undefined);
       await client.connect();
@@ -62,13 +78,18 @@ export function createItemLookup(config: Config, endpoint: DatabaseEndpoint, db:
   listener.events.on('lost', (e) => {
     cache.pause();
     metrics.cacheListening.set(0);
-    log.warn({ event: 'item_cache', state: 'lost', reason: e.reason }, 'item cache: change listener lost; lookups read the database until it is back');
+    log.warn(
+      { event: 'item_cache', state: 'lost', reason: e.reason },
+      'item cache: change listener lost; lookups read the database until it is back',
+    );
   });
   db.events.on('rebuild', () => cache.flush());
   const timer = setInterval(size, 5_000);
   timer.unref();
   return {
-    lookup, cache, listener,
+    lookup,
+    cache,
+    listener,
     start: () => listener.start(),
     stop: async () => {
       clearInterval(timer);

@@ -9,7 +9,10 @@ export function describeStartupFailure(error: unknown): { line: string; exitCode
   const failure = classifyDbError(error);
   if (failure.hint !== undefined) return { line: `cannot start: ${failure.hint}`, exitCode: 2 };
   if (failure.opensBreaker || failure.rebuild) {
-    return { line: `cannot start: the database in DATABASE_URL cannot be reached (${reason(error)}); check its host and port, or start it`, exitCode: 1 };
+    return {
+      line: `cannot start: the database in DATABASE_URL cannot be reached (${reason(error)}); check its host and port, or start it`,
+      exitCode: 1,
+    };
   }
   return { line: `cannot start: ${reason(error)}`, exitCode: 1 };
 }

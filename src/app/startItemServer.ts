@@ -87,7 +87,10 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
       // Once per refusal, not once per probe (every 250 ms while not serving).
       const hint = result.state === 'unreachable' ? result.failure.hint : undefined;
       if (result.state === 'unreachable' && hint !== undefined && hint !== reportedHint) {
-        log.error({ event: 'db_misconfigured', source: 'health-probe', hint, message: result.message }, `database refuses this service: ${hint}`);
+        log.error(
+          { event: 'db_misconfigured', source: 'health-probe', hint, message: result.message },
+          `database refuses this service: ${hint}`,
+        );
       }
       reportedHint = hint;
     },
@@ -111,14 +114,17 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const items = new ItemRepository(db.scope);
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
-  const limits = callLimits({
-    maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
-    maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
-    messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
-  }, {
-    inFlight: (n) => metrics.callsInFlight.set(n),
-    rejected: (reason) => metrics.transportRejections.inc({ reason }),
-  });
+  const limits = callLimits(
+    {
+      maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
+      maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
+      messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
+    },
+    {
+      inFlight: (n) => metrics.callsInFlight.set(n),
+      rejected: (reason) => metrics.transportRejections.inc({ reason }),
+    },
+  );
   const server = new Server({
     // Outermost first: limits refuse before anything else runs; the log sees every status.
     interceptors: [serverMiddleware(limits, callLog(log, metrics))],
@@ -144,7 +150,11 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     metrics.upsertRequestsDeleted.inc(deleted);
     metrics.upsertRequestSweeps.inc({ outcome: error === undefined ? 'done' : 'stopped' });
     const line = { event: 'upsert_request_retention', deleted, olderThan: cutoff.toISOString() };
-    if (error !== undefined) log.warn({ ...line, error: error instanceof Error ? error.message : 'unknown error' }, `retention sweep stopped after ${deleted} request ids; the next one carries on`);
+    if (error !== undefined)
+      log.warn(
+        { ...line, error: error instanceof Error ? error.message : 'unknown error' },
+        `retention sweep stopped after ${deleted} request ids; the next one carries on`,
+      );
     else if (deleted > 0) log.info(line, `deleted ${deleted} request ids older than ${cutoff.toISOString()}`);
   });
   const pageTokens = new PageTokenCodec(pageTokenSecret);
@@ -188,5 +198,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
 
 function serverCredentials(config: Config): ServerCredentials {
   if (!config.GRPC_TLS_CERT_FILE || !config.GRPC_TLS_KEY_FILE) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(config.GRPC_TLS_CERT_FILE), private_key: readFileSync(config.GRPC_TLS_KEY_FILE) }]);
+  return ServerCredentials.createSsl(null, [
+    { cert_chain: readFileSync(config.GRPC_TLS_CERT_FILE), private_key: readFileSync(config.GRPC_TLS_KEY_FILE) },
+  ]);
 }

@@ -30,8 +30,15 @@ export class CartRepository {
   }
 
   /** Prices a cart with one batch lookup; unknown codes come back separately. */
-  async quote(tenantId: string, storeCode: string, lines: readonly QuoteLine[]): Promise<{ lines: PricedLine[]; missing: string[]; total: string }> {
-    const res = await this.#items.batchGetItemDetails({ tenantId, storeCode, itemCodes: lines.map((l) => l.itemCode) }, { timeoutMs: this.#timeoutMs });
+  async quote(
+    tenantId: string,
+    storeCode: string,
+    lines: readonly QuoteLine[],
+  ): Promise<{ lines: PricedLine[]; missing: string[]; total: string }> {
+    const res = await this.#items.batchGetItemDetails(
+      { tenantId, storeCode, itemCodes: lines.map((l) => l.itemCode) },
+      { timeoutMs: this.#timeoutMs },
+    );
     const byCode = new Map(res.items.map((i) => [i.itemCode, i]));
     let totalCents = 0n;
     const priced = lines.flatMap((line) => {

@@ -19,7 +19,10 @@ export interface CartServer {
 }
 
 const HTTP_OF: Partial<Record<Status, number>> = {
-  [Status.NOT_FOUND]: 404, [Status.INVALID_ARGUMENT]: 400, [Status.UNAVAILABLE]: 503, [Status.DEADLINE_EXCEEDED]: 504,
+  [Status.NOT_FOUND]: 404,
+  [Status.INVALID_ARGUMENT]: 400,
+  [Status.UNAVAILABLE]: 503,
+  [Status.DEADLINE_EXCEEDED]: 504,
 };
 
 /** A small cart service, shaped like the one in the incident: repositories are built per request. */
@@ -32,13 +35,14 @@ export async function createCartServer(options: CartServerOptions, port = 0): Pr
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => {
-        options.onClose?.();
-        resolve();
-      });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          options.onClose?.();
+          resolve();
+        });
+      }),
   };
 }
 
@@ -68,16 +72,20 @@ function fail(res: ServerResponse, error: unknown): void {
   const grpc = error as Partial<ServiceError>;
   if (typeof grpc.code === 'number') {
     const http = HTTP_OF[grpc.code] ?? 502;
-    const message = http >= 500 ? 'the item service is unavailable; try again shortly' : grpc.details ?? 'request failed';
+    const message = http >= 500 ? 'the item service is unavailable; try again shortly' : (grpc.details ?? 'request failed');
     send(res, http, { error: message, itemServiceStatus: Status[grpc.code] });
     return;
   }
-  send(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof SyntaxError ? 'the body is not valid JSON' : 'internal error' });
+  send(res, error instanceof SyntaxError ? 400 : 500, {
+    error: error instanceof SyntaxError ? 'the body is not valid JSON' : 'internal error',
+  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body, (_k, v: unknown) => (v instanceof Date ? v.toISOString() : v)));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify(body, (_k, v: unknown) => (v instanceof Date ? v.toISOString() : v)));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

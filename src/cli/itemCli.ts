@@ -23,8 +23,14 @@ default address: $ITEM_SERVICE_ADDR or 127.0.0.1:50051`;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    addr: { type: 'string' }, description: { type: 'string' }, short: { type: 'string' }, price: { type: 'string' },
-    tax: { type: 'string' }, 'request-id': { type: 'string' }, name: { type: 'string' }, currency: { type: 'string' },
+    addr: { type: 'string' },
+    description: { type: 'string' },
+    short: { type: 'string' },
+    price: { type: 'string' },
+    tax: { type: 'string' },
+    'request-id': { type: 'string' },
+    name: { type: 'string' },
+    currency: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -53,15 +59,34 @@ try {
       break;
     case 'upsert':
       result = await api.upsertItem({
-        tenantId, storeCode, itemCode: rest[0] ?? '', requestId: values['request-id'] ?? randomUUID(), expectedVersion: 0,
+        tenantId,
+        storeCode,
+        itemCode: rest[0] ?? '',
+        requestId: values['request-id'] ?? randomUUID(),
+        expectedVersion: 0,
         item: {
-          barcode: '', description: values.description ?? '', shortDescription: values.short ?? '', unitPrice: values.price ?? '',
-          unitCost: '', taxCode: values.tax ?? '', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0,
+          barcode: '',
+          description: values.description ?? '',
+          shortDescription: values.short ?? '',
+          unitPrice: values.price ?? '',
+          unitCost: '',
+          taxCode: values.tax ?? '',
+          categoryCode: '',
+          active: true,
+          discountable: true,
+          soldByWeight: false,
+          minimumAge: 0,
         },
       });
       break;
     case 'store-upsert':
-      result = await storesApi.upsertStore({ tenantId, storeCode, name: values.name ?? '', currency: values.currency ?? '', requestId: values['request-id'] ?? randomUUID() });
+      result = await storesApi.upsertStore({
+        tenantId,
+        storeCode,
+        name: values.name ?? '',
+        currency: values.currency ?? '',
+        requestId: values['request-id'] ?? randomUUID(),
+      });
       break;
     case 'store':
       result = await storesApi.getStore({ tenantId, storeCode });

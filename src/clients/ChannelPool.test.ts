@@ -15,10 +15,12 @@ describe('ChannelPool', () => {
 
   it('creates exactly one channel under concurrent first use', async () => {
     const pool = new ChannelPool();
-    const channels = await Promise.all(Array.from({ length: 20 }, async () => {
-      await Promise.resolve();
-      return pool.channel('127.0.0.1:2');
-    }));
+    const channels = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        await Promise.resolve();
+        return pool.channel('127.0.0.1:2');
+      }),
+    );
     expect(new Set(channels).size).toBe(1);
     expect(pool.stats('127.0.0.1:2').created).toBe(1);
     pool.close();
@@ -54,7 +56,9 @@ describe('ChannelPool', () => {
     const pool = new ChannelPool({ alarmThreshold: 2, registry, onAlarm: (_t, live) => alarms.push(live) });
     for (let i = 0; i < 4; i++) pool.channel('c:1', credentials.createInsecure(), { 'grpc.primary_user_agent': `per-request-${i}` });
     expect(alarms).toEqual([3, 4]);
-    expect(await registry.getSingleMetricAsString('grpc_client_channel_alarms_total')).toContain('grpc_client_channel_alarms_total{target="c:1"} 2');
+    expect(await registry.getSingleMetricAsString('grpc_client_channel_alarms_total')).toContain(
+      'grpc_client_channel_alarms_total{target="c:1"} 2',
+    );
     pool.close();
   });
 

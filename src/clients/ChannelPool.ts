@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Channel, ChannelCredentials, credentials as grpcCredentials, type ChannelInterface, InterceptingCall, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
+import {
+  Channel,
+  ChannelCredentials,
+  credentials as grpcCredentials,
+  type ChannelInterface,
+  InterceptingCall,
+  type ChannelOptions,
+  type Interceptor,
+} from '@grpc/grpc-js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface TargetStats {
@@ -90,18 +98,35 @@ export class ChannelPool {
   readonly #stats = new Map<string, TargetStats>();
   readonly #tls = new Map<string, ChannelCredentials>();
   readonly #options: ChannelPoolOptions;
-  readonly #metrics: { created: Counter<'target'>; reused: Counter<'target'>; live: Gauge<'target'>; calls: Counter<'target'>; alarms: Counter<'target'> } | undefined;
+  readonly #metrics:
+    | { created: Counter<'target'>; reused: Counter<'target'>; live: Gauge<'target'>; calls: Counter<'target'>; alarms: Counter<'target'> }
+    | undefined;
   #closed = false;
 
   constructor(options: ChannelPoolOptions = {}) {
     this.#options = options;
     const registers = options.registry ? [options.registry] : undefined;
     this.#metrics = registers && {
-      created: new Counter({ name: 'grpc_client_channels_created_total', help: 'gRPC channels created, by target', labelNames: ['target'], registers }),
-      reused: new Counter({ name: 'grpc_client_channels_reused_total', help: 'gRPC channel reuses, by target', labelNames: ['target'], registers }),
+      created: new Counter({
+        name: 'grpc_client_channels_created_total',
+        help: 'gRPC channels created, by target',
+        labelNames: ['target'],
+        registers,
+      }),
+      reused: new Counter({
+        name: 'grpc_client_channels_reused_total',
+        help: 'gRPC channel reuses, by target',
+        labelNames: ['target'],
+        registers,
+      }),
       live: new Gauge({ name: 'grpc_client_channels_live', help: 'gRPC channels open, by target', labelNames: ['target'], registers }),
       calls: new Counter({ name: 'grpc_client_calls_total', help: 'gRPC calls started, by target', labelNames: ['target'], registers }),
-      alarms: new Counter({ name: 'grpc_client_channel_alarms_total', help: 'Times a target went past the channel alarm threshold', labelNames: ['target'], registers }),
+      alarms: new Counter({
+        name: 'grpc_client_channel_alarms_total',
+        help: 'Times a target went past the channel alarm threshold',
+        labelNames: ['target'],
+        registers,
+      }),
     };
   }
 
@@ -191,5 +216,9 @@ export class ChannelPool {
 }
 
 function stableJson(options: ChannelOptions): string {
-  return JSON.stringify(Object.keys(options).sort().map((k): [string, unknown] => [k, options[k] as unknown]));
+  return JSON.stringify(
+    Object.keys(options)
+      .sort()
+      .map((k): [string, unknown] => [k, options[k] as unknown]),
+  );
 }

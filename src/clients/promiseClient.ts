@@ -5,7 +5,12 @@ export interface CallSettings {
   readonly timeoutMs?: number;
 }
 
-type UnaryFn<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: (error: ServiceError | null, response: Res) => void) => unknown;
+type UnaryFn<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => unknown;
 
 /**
  * Every unary method of a generated grpc-js client, as a promise. Derived from the client's type,
@@ -23,10 +28,11 @@ export function promiseClient<C extends Client>(client: C, definition: ServiceDe
   for (const name of Object.keys(definition)) {
     const method = (client as unknown as Record<string, UnaryFn<unknown, unknown>>)[name];
     if (typeof method !== 'function') continue;
-    api[name] = (request, settings) => new Promise((resolve, reject) => {
-      const options: Partial<CallOptions> = settings?.timeoutMs === undefined ? {} : { deadline: Date.now() + settings.timeoutMs };
-      method.call(client, request, new Metadata(), options, (error, response) => (error ? reject(error) : resolve(response)));
-    });
+    api[name] = (request, settings) =>
+      new Promise((resolve, reject) => {
+        const options: Partial<CallOptions> = settings?.timeoutMs === undefined ? {} : { deadline: Date.now() + settings.timeoutMs };
+        method.call(client, request, new Metadata(), options, (error, response) => (error ? reject(error) : resolve(response)));
+      });
   }
   return api as PromiseClient<C>;
 }

@@ -6,8 +6,14 @@ const SECRET = 's3cr3t-Pa55';
 
 describe('DatabaseEndpoint.parse', () => {
   it('reads libpq multi-host URLs with per-host ports and the default port', () => {
-    const e = DatabaseEndpoint.parse(`postgresql://app:${SECRET}@h1:5433,h2,h3:6000/masterdata?target_session_attrs=read-write&sslmode=verify-full`);
-    expect(e.hosts).toEqual([{ host: 'h1', port: 5433 }, { host: 'h2', port: 5432 }, { host: 'h3', port: 6000 }]);
+    const e = DatabaseEndpoint.parse(
+      `postgresql://app:${SECRET}@h1:5433,h2,h3:6000/masterdata?target_session_attrs=read-write&sslmode=verify-full`,
+    );
+    expect(e.hosts).toEqual([
+      { host: 'h1', port: 5433 },
+      { host: 'h2', port: 5432 },
+      { host: 'h3', port: 6000 },
+    ]);
     expect(e.targetSessionAttrs).toBe('read-write');
     expect(e.multiHost).toBe(true);
     // One host per URL for pg, the other parameters kept, target_session_attrs (ours) dropped.
@@ -16,7 +22,11 @@ describe('DatabaseEndpoint.parse', () => {
 
   it('reads IPv6 literals in brackets, with and without a port', () => {
     const e = DatabaseEndpoint.parse('postgres://u@[::1]:5433,[fe80::1%25eth0],127.0.0.1/db');
-    expect(e.hosts).toEqual([{ host: '::1', port: 5433 }, { host: 'fe80::1%25eth0', port: 5432 }, { host: '127.0.0.1', port: 5432 }]);
+    expect(e.hosts).toEqual([
+      { host: '::1', port: 5433 },
+      { host: 'fe80::1%25eth0', port: 5432 },
+      { host: '127.0.0.1', port: 5432 },
+    ]);
     expect(e.urlFor({ host: '::1', port: 5433 })).toBe('postgres://u@[::1]:5433/db');
     expect(String(e)).toBe('postgres://u@[::1]:5433,[fe80::1%25eth0]:5432,127.0.0.1:5432/db');
   });

@@ -140,6 +140,7 @@ function parseHost(text: string, index: number): DatabaseHost {
   if (host === '') throw new DatabaseUrlError(`${where} has a port but no name`);
   if (portText === undefined || portText === '') return { host, port: DEFAULT_PORT };
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) throw new DatabaseUrlError(`${where}: the port is not a number from 1 to 65535 (a password with / ? # or @ must be percent-encoded)`);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535)
+    throw new DatabaseUrlError(`${where}: the port is not a number from 1 to 65535 (a password with / ? # or @ must be percent-encoded)`);
   return { host, port };
 }

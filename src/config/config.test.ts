@@ -7,7 +7,14 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable and what it should be', () => {
-    const error = (() => { try { loadConfig({ GRPC_PORT: 'abc', DB_POOL_MAX: '0', DB_RESILIENCE: 'maybe' }); } catch (e) { return e; } return undefined; })();
+    const error = (() => {
+      try {
+        loadConfig({ GRPC_PORT: 'abc', DB_POOL_MAX: '0', DB_RESILIENCE: 'maybe' });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     expect(message).toMatch(/GRPC_PORT: .*\(got "abc"\)/);
@@ -17,26 +24,43 @@ describe('loadConfig', () => {
 
   it('never echoes a database URL back', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow(/DATABASE_URL: must look like postgresql:\/\//);
-    try { loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' }); } catch (e) { expect((e as Error).message).not.toContain('hunter2'); }
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
   });
 
   it('parses DATABASE_URL and DATABASE_READ_URL into endpoints, and names a bad one without its password', () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://app:hunter2@h1,h2:5433/db?target_session_attrs=read-write' });
-    expect(config.DATABASE_URL?.hosts).toEqual([{ host: 'h1', port: 5432 }, { host: 'h2', port: 5433 }]);
+    expect(config.DATABASE_URL?.hosts).toEqual([
+      { host: 'h1', port: 5432 },
+      { host: 'h2', port: 5433 },
+    ]);
     expect(readEndpoint(config)).toBeUndefined();
-    expect(() => loadConfig({ DATABASE_READ_URL: 'postgresql://app:hunter2@h1,,h2/db' })).toThrow(/^invalid configuration: DATABASE_READ_URL: host 2 is empty[^\n]*$/);
-    try { loadConfig({ DATABASE_READ_URL: 'postgresql://app:hunter2@h1,,h2/db' }); } catch (e) { expect((e as Error).message).not.toContain('hunter2'); }
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgresql://app:hunter2@h1,,h2/db' })).toThrow(
+      /^invalid configuration: DATABASE_READ_URL: host 2 is empty[^\n]*$/,
+    );
+    try {
+      loadConfig({ DATABASE_READ_URL: 'postgresql://app:hunter2@h1,,h2/db' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
   });
 
   it('reads from standbys only when asked: DATABASE_READ_URL, or prefer-standby on DATABASE_URL', () => {
     const both = loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db', DATABASE_READ_URL: 'postgresql://u@h2,h3/db' });
     expect(readEndpoint(both)?.hosts.map((h) => h.host)).toEqual(['h2', 'h3']);
-    expect(readEndpoint(loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db?target_session_attrs=prefer-standby' }))?.hosts).toHaveLength(2);
+    expect(readEndpoint(loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db?target_session_attrs=prefer-standby' }))?.hosts).toHaveLength(
+      2,
+    );
     expect(readEndpoint(loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db' }))).toBeUndefined();
   });
 
   it('refuses a DATABASE_URL that can never reach the writer', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db?target_session_attrs=standby' })).toThrow(/DATABASE_URL: target_session_attrs=standby or read-only can never serve writes/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgresql://u@h1,h2/db?target_session_attrs=standby' })).toThrow(
+      /DATABASE_URL: target_session_attrs=standby or read-only can never serve writes/,
+    );
   });
 
   it('reads UPSERT_REQUEST_RETENTION as a duration (7 days by default, off for never) and names a bad one', () => {

@@ -17,14 +17,15 @@ const duration = z.string().transform((value, ctx) => {
 const flag = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
 
 /** A libpq URL, single- or multi-host, parsed once into the endpoint every part of the service is given. */
-const endpoint = () => z.string().transform((url, ctx) => {
-  try {
-    return DatabaseEndpoint.parse(url);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'cannot be parsed' });
-    return z.NEVER;
-  }
-});
+const endpoint = () =>
+  z.string().transform((url, ctx) => {
+    try {
+      return DatabaseEndpoint.parse(url);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'cannot be parsed' });
+      return z.NEVER;
+    }
+  });
 
 // Every variable the service reads, with its default. Documented in README's configuration table.
 const schema = z.object({
@@ -93,11 +94,18 @@ export class ConfigError extends Error {
 
 /** Validates the environment once at start; a bad value stops the service with a message naming it. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return parseEnv(schema.refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
-    message: 'set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither', path: ['GRPC_TLS_KEY_FILE'],
-  }).refine((c) => !WRITER_NEVER.has(c.DATABASE_URL?.targetSessionAttrs ?? 'any'), {
-    message: 'target_session_attrs=standby or read-only can never serve writes: list the standbys in DATABASE_READ_URL', path: ['DATABASE_URL'],
-  }), env);
+  return parseEnv(
+    schema
+      .refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
+        message: 'set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither',
+        path: ['GRPC_TLS_KEY_FILE'],
+      })
+      .refine((c) => !WRITER_NEVER.has(c.DATABASE_URL?.targetSessionAttrs ?? 'any'), {
+        message: 'target_session_attrs=standby or read-only can never serve writes: list the standbys in DATABASE_READ_URL',
+        path: ['DATABASE_URL'],
+      }),
+    env,
+  );
 }
 
 // What the clients of the service read (npm run item, npm run cart): where the service is.

@@ -49,7 +49,10 @@ describe('AdmissionGate', () => {
     const busy = gate.run(later(1_000), never, hold(50));
     const controller = new AbortController();
     let ran = false;
-    const waiting = gate.run(later(1_000), controller.signal, () => { ran = true; return Promise.resolve(); });
+    const waiting = gate.run(later(1_000), controller.signal, () => {
+      ran = true;
+      return Promise.resolve();
+    });
     expect(gate.queued).toBe(1);
     controller.abort(new Error('cancelled by the client'));
     await expect(waiting).rejects.toThrow('cancelled by the client');

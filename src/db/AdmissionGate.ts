@@ -84,10 +84,16 @@ export class AdmissionGate {
 
   #wait(deadline: number, signal: AbortSignal): Promise<void> {
     const queued = this.#queue.size;
-    if (queued >= this.queueMax) return Promise.reject(this.#reject('queue-full', `the admission queue is full (${this.queueMax} calls waiting)`));
+    if (queued >= this.queueMax)
+      return Promise.reject(this.#reject('queue-full', `the admission queue is full (${this.queueMax} calls waiting)`));
     const left = deadline - performance.now();
     if (this.expectedWaitMs() + this.#holdMs > left) {
-      return Promise.reject(this.#reject('deadline', `about ${Math.round(this.expectedWaitMs())} ms of queue ahead, ${Math.max(0, Math.round(left))} ms of deadline left`));
+      return Promise.reject(
+        this.#reject(
+          'deadline',
+          `about ${Math.round(this.expectedWaitMs())} ms of queue ahead, ${Math.max(0, Math.round(left))} ms of deadline left`,
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
@@ -108,10 +114,13 @@ export class AdmissionGate {
         },
       };
       // A waiter whose deadline passes leaves by itself, even if nobody aborts its signal.
-      const timer = setTimeout(() => {
-        leave();
-        reject(this.#reject('deadline', 'the deadline passed while waiting for a database connection'));
-      }, Math.max(0, left));
+      const timer = setTimeout(
+        () => {
+          leave();
+          reject(this.#reject('deadline', 'the deadline passed while waiting for a database connection'));
+        },
+        Math.max(0, left),
+      );
       timer.unref();
       signal.addEventListener('abort', onAbort, { once: true });
       this.#queue.add(waiter);

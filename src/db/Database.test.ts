@@ -18,9 +18,20 @@ const LOST = 'prisma raw query, backend terminated';
 const LOST_IN_TX = 'prisma interactive tx, backend terminated';
 
 const SETTINGS: DatabaseSettings = {
-  endpoint: DatabaseEndpoint.parse('postgresql://u@db.invalid:5432/d'), max: 2, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, statementTimeoutMs: 2_000,
-  idleTimeoutMs: 10_000, resilient: true, minRebuildIntervalMs: 0, retryMinRemainingMs: 50, admissionQueueMax: 100, cancelGraceMs: 250,
-  breaker: { openAfterMs: 60_000, halfOpenAfterMs: 500 }, maxReplicaLagMs: 2_000, replicaProbeIntervalMs: 1_000,
+  endpoint: DatabaseEndpoint.parse('postgresql://u@db.invalid:5432/d'),
+  max: 2,
+  connectTimeoutMs: 1_000,
+  queryTimeoutMs: 2_000,
+  statementTimeoutMs: 2_000,
+  idleTimeoutMs: 10_000,
+  resilient: true,
+  minRebuildIntervalMs: 0,
+  retryMinRemainingMs: 50,
+  admissionQueueMax: 100,
+  cancelGraceMs: 250,
+  breaker: { openAfterMs: 60_000, halfOpenAfterMs: 500 },
+  maxReplicaLagMs: 2_000,
+  replicaProbeIntervalMs: 1_000,
 };
 
 interface Script {
@@ -50,11 +61,17 @@ function fakeSides(script: Script = {}) {
     },
   };
   const member = { pool, prisma };
-  const side = (role: 'read' | 'write') => ({
-    role, gate: new AdmissionGate(SETTINGS.max, SETTINGS.admissionQueueMax), writer: member, replicas: undefined,
-    route: () => ({ member, host: undefined, replica: false }), reportFailure: () => undefined,
-    start: () => Promise.resolve(), close: () => Promise.resolve(),
-  }) as unknown as DatabaseSide;
+  const side = (role: 'read' | 'write') =>
+    ({
+      role,
+      gate: new AdmissionGate(SETTINGS.max, SETTINGS.admissionQueueMax),
+      writer: member,
+      replicas: undefined,
+      route: () => ({ member, host: undefined, replica: false }),
+      reportFailure: () => undefined,
+      start: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    }) as unknown as DatabaseSide;
   return { replaced, create: (role: 'read' | 'write') => side(role) };
 }
 
@@ -176,4 +193,3 @@ describe('Database.run: a write whose connection is lost at COMMIT', () => {
     expect(events.filter((e) => e.startsWith('commit:'))).toEqual([]);
   });
 });
-

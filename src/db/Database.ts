@@ -90,14 +90,22 @@ export class Database {
     const side = mode === 'write' ? this.#write : this.#read;
     if (!this.#settings.resilient) return this.#attempt(side, mode, budget, work, 0, options);
     try {
-      return await this.breaker.execute(() => side.gate.run(budget.deadline, budget.signal, () => this.#withRetry(side, mode, budget, work, options)));
+      return await this.breaker.execute(() =>
+        side.gate.run(budget.deadline, budget.signal, () => this.#withRetry(side, mode, budget, work, options)),
+      );
     } catch (error) {
       if (error instanceof DbFailure || !(error instanceof CircuitOpenError || error instanceof AdmissionRejectedError)) throw error;
       // Turned away before touching the database: no event per call (a burst would flood the log);
       // the gate and the breaker count these themselves.
       const retryAfterMs = error instanceof CircuitOpenError ? this.breaker.retryAfterMs : side.gate.expectedWaitMs();
       const classification = classifyDbError(error);
-      throw new DbFailure(classification, { phase: 'work', retryable: false, deadlineBound: this.#deadlineBound(classification.timeLimited, budget), retryAfterMs, cause: error });
+      throw new DbFailure(classification, {
+        phase: 'work',
+        retryable: false,
+        deadlineBound: this.#deadlineBound(classification.timeLimited, budget),
+        retryAfterMs,
+        cause: error,
+      });
     }
   }
 
@@ -116,22 +124,25 @@ export class Database {
   async #withRetry<T>(side: DatabaseSide, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions): Promise<T> {
     let attempts = 0;
     try {
-      const result = await pRetry(async (attemptNumber) => {
-        attempts = attemptNumber;
-        return this.#attempt(side, mode, budget, work, attemptNumber - 1, options);
-      }, {
-        // The probe call of a half-open breaker must end fast: it decides for everybody waiting.
-        retries: this.breaker.probing ? 0 : 1,
-        minTimeout: 10,
-        factor: 1,
-        signal: budget.signal,
-        shouldRetry: ({ error }) => error instanceof DbFailure && error.retryable,
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (retriesLeft > 0 && error instanceof DbFailure && error.retryable) {
-            this.events.emit('retry', { pool: side.role, kind: error.classification.kind, attempt: attemptNumber + 1 });
-          }
+      const result = await pRetry(
+        async (attemptNumber) => {
+          attempts = attemptNumber;
+          return this.#attempt(side, mode, budget, work, attemptNumber - 1, options);
         },
-      });
+        {
+          // The probe call of a half-open breaker must end fast: it decides for everybody waiting.
+          retries: this.breaker.probing ? 0 : 1,
+          minTimeout: 10,
+          factor: 1,
+          signal: budget.signal,
+          shouldRetry: ({ error }) => error instanceof DbFailure && error.retryable,
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (retriesLeft > 0 && error instanceof DbFailure && error.retryable) {
+              this.events.emit('retry', { pool: side.role, kind: error.classification.kind, attempt: attemptNumber + 1 });
+            }
+          },
+        },
+      );
       if (attempts > 1) this.events.emit('retryOutcome', { pool: side.role, outcome: 'succeeded' });
       return result;
     } catch (error) {
@@ -140,7 +151,14 @@ export class Database {
     }
   }
 
-  async #attempt<T>(side: DatabaseSide, mode: AccessMode, budget: CallBudget, work: () => Promise<T>, attempt: number, options: RunOptions): Promise<T> {
+  async #attempt<T>(
+    side: DatabaseSide,
+    mode: AccessMode,
+    budget: CallBudget,
+    work: () => Promise<T>,
+    attempt: number,
+    options: RunOptions,
+  ): Promise<T> {
     // Chosen per attempt: a retry goes elsewhere when the first attempt's standby was excluded.
     const route = side.route(mode === 'read');
     const { pool, prisma } = route.member;
@@ -163,32 +181,38 @@ export class Database {
     try {
       // The scope wraps $transaction itself, so BEGIN and COMMIT (sent by Prisma outside the
       // callback) get the deadline-derived query timeout too.
-      return await this.scope.run({ ...state, db: prisma }, () => prisma.$transaction(async (tx) => {
-        if (resilient) {
-          const withOrigin = mode === 'write' && !options.idempotent;
-          const [row] = await tx.$queryRawUnsafe<TransactionOrigin[]>(transactionPreludeSql(this.#settings, withOrigin));
-          if (withOrigin) progress.origin = row;
-        }
-        const value = await this.scope.run({ ...state, db: tx }, work);
-        // From here on Prisma sends COMMIT: a lost connection no longer means "not written".
-        progress.phase = 'commit';
-        progress.result = { value };
-        return value;
-      }, {
-        // Admission already bounds the calls per pool; the deadline bounds the wait for a connection.
-        // Prisma's own transaction timeout is only a backstop behind the per-query timeouts (which
-        // end each statement by the deadline): expiring first, it would close the transaction
-        // while a cancelled statement is still unwinding.
-        ...(resilient ? { maxWait: remaining, timeout: remaining + this.#settings.cancelGraceMs * 2 + 1_000 } : {}),
-        ...(mode === 'consistent-read' ? { isolationLevel: 'RepeatableRead' as const } : {}),
-      }));
+      return await this.scope.run({ ...state, db: prisma }, () =>
+        prisma.$transaction(
+          async (tx) => {
+            if (resilient) {
+              const withOrigin = mode === 'write' && !options.idempotent;
+              const [row] = await tx.$queryRawUnsafe<TransactionOrigin[]>(transactionPreludeSql(this.#settings, withOrigin));
+              if (withOrigin) progress.origin = row;
+            }
+            const value = await this.scope.run({ ...state, db: tx }, work);
+            // From here on Prisma sends COMMIT: a lost connection no longer means "not written".
+            progress.phase = 'commit';
+            progress.result = { value };
+            return value;
+          },
+          {
+            // Admission already bounds the calls per pool; the deadline bounds the wait for a connection.
+            // Prisma's own transaction timeout is only a backstop behind the per-query timeouts (which
+            // end each statement by the deadline): expiring first, it would close the transaction
+            // while a cancelled statement is still unwinding.
+            ...(resilient ? { maxWait: remaining, timeout: remaining + this.#settings.cancelGraceMs * 2 + 1_000 } : {}),
+            ...(mode === 'consistent-read' ? { isolationLevel: 'RepeatableRead' as const } : {}),
+          },
+        ),
+      );
     } catch (error) {
       const { phase, origin, result } = progress;
       const failure = this.#failure(side, route, error, generation, attempt, phase, budget);
       if (!(failure instanceof DbFailure) || phase !== 'commit') throw failure;
       const { classification } = failure;
       // A read-only transaction lost at COMMIT wrote nothing: as safe to run again as any read.
-      if (mode !== 'write') throw new DbFailure(classification, { phase, retryable: classification.retry && this.#canRetry(budget), cause: error });
+      if (mode !== 'write')
+        throw new DbFailure(classification, { phase, retryable: classification.retry && this.#canRetry(budget), cause: error });
       if (!classification.ambiguousAtCommit) throw failure;
       if (options.idempotent && resilient) {
         this.events.emit('commitOutcome', { outcome: 'idempotent-retry' });
@@ -203,11 +227,27 @@ export class Database {
     }
   }
 
-  #failure(side: DatabaseSide, route: Route, error: unknown, generation: number, attempt: number, phase: FailurePhase, budget: CallBudget): unknown {
+  #failure(
+    side: DatabaseSide,
+    route: Route,
+    error: unknown,
+    generation: number,
+    attempt: number,
+    phase: FailurePhase,
+    budget: CallBudget,
+  ): unknown {
     const classification = classifyDbError(error);
     if (!classification.reported) return error; // application errors pass through untouched
     const message = error instanceof Error ? error.message.slice(0, 300) : String(error);
-    this.events.emit('dbError', { pool: side.role, kind: classification.kind, generation, attempt, phase, message, probeHealth: classification.probeHealth });
+    this.events.emit('dbError', {
+      pool: side.role,
+      kind: classification.kind,
+      generation,
+      attempt,
+      phase,
+      message,
+      probeHealth: classification.probeHealth,
+    });
     const key = `${side.role}:${generation}`;
     if (classification.hint !== undefined && !this.#misconfiguredReported.has(key)) {
       this.#misconfiguredReported.add(key);
@@ -216,7 +256,12 @@ export class Database {
     if (classification.rebuild && this.#settings.resilient) route.member.pool.replace(generation, classification.kind);
     side.reportFailure(route, classification);
     const retryable = classification.retry && phase === 'work' && this.#canRetry(budget);
-    return new DbFailure(classification, { phase, retryable, deadlineBound: this.#deadlineBound(classification.timeLimited, budget), cause: error });
+    return new DbFailure(classification, {
+      phase,
+      retryable,
+      deadlineBound: this.#deadlineBound(classification.timeLimited, budget),
+      cause: error,
+    });
   }
 
   /** A time limit that ran out with (almost) nothing of the call's deadline left was the deadline. */
@@ -234,7 +279,6 @@ export class Database {
   }
 
   #canRetry(budget: CallBudget): boolean {
-    return this.#settings.resilient && !budget.signal.aborted
-      && budget.deadline - performance.now() >= this.#settings.retryMinRemainingMs;
+    return this.#settings.resilient && !budget.signal.aborted && budget.deadline - performance.now() >= this.#settings.retryMinRemainingMs;
   }
 }

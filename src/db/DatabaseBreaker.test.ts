@@ -3,7 +3,8 @@ import { classifyDbError } from './classifyDbError.ts';
 import { CircuitOpenError, DatabaseBreaker } from './DatabaseBreaker.ts';
 import { DbFailure } from './DbFailure.ts';
 
-const refused = () => Promise.reject(new DbFailure(classifyDbError({ code: 'ECONNREFUSED' }), { phase: 'work', retryable: false, cause: null }));
+const refused = () =>
+  Promise.reject(new DbFailure(classifyDbError({ code: 'ECONNREFUSED' }), { phase: 'work', retryable: false, cause: null }));
 const lost = () => Promise.reject(new DbFailure(classifyDbError({ code: '57P01' }), { phase: 'work', retryable: false, cause: null }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,7 +30,12 @@ describe('DatabaseBreaker', () => {
     await expect(breaker.execute(refused)).rejects.toBeInstanceOf(DbFailure);
     expect(breaker.isOpen).toBe(true);
     let touched = false;
-    await expect(breaker.execute(() => { touched = true; return Promise.resolve(); })).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(
+      breaker.execute(() => {
+        touched = true;
+        return Promise.resolve();
+      }),
+    ).rejects.toBeInstanceOf(CircuitOpenError);
     expect(touched).toBe(false);
     await sleep(60);
     await breaker.execute(() => Promise.resolve('probe'));

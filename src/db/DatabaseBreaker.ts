@@ -1,5 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { BrokenCircuitError, CircuitState, circuitBreaker, handleWhen, IsolatedCircuitError, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  handleWhen,
+  IsolatedCircuitError,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
 import { DbFailure } from './DbFailure.ts';
 
 /** The circuit is open: the database is known to be down, so the call failed without touching it. */
@@ -60,10 +68,13 @@ export class DatabaseBreaker {
 
   constructor(settings: BreakerSettings) {
     this.#settings = settings;
-    this.#policy = circuitBreaker(handleWhen((e) => e instanceof DbFailure && e.classification.opensBreaker), {
-      halfOpenAfter: settings.halfOpenAfterMs,
-      breaker: new DowntimeBreaker(settings.openAfterMs),
-    });
+    this.#policy = circuitBreaker(
+      handleWhen((e) => e instanceof DbFailure && e.classification.opensBreaker),
+      {
+        halfOpenAfter: settings.halfOpenAfterMs,
+        breaker: new DowntimeBreaker(settings.openAfterMs),
+      },
+    );
     this.#policy.onBreak((e) => this.events.emit('open', { by: 'isolated' in e ? 'health-monitor' : 'calls' }));
     this.#policy.onReset(() => this.events.emit('close'));
   }
@@ -103,7 +114,8 @@ export class DatabaseBreaker {
     }
     const now = performance.now();
     this.#unreachableSince ??= now;
-    if (this.#isolation === undefined && now - this.#unreachableSince >= this.#settings.openAfterMs) this.#isolation = this.#policy.isolate();
+    if (this.#isolation === undefined && now - this.#unreachableSince >= this.#settings.openAfterMs)
+      this.#isolation = this.#policy.isolate();
   }
 
   #openError(): CircuitOpenError {

@@ -9,7 +9,9 @@ export type PoolRole = 'read' | 'write';
 
 // Events rather than logging inside (cockatiel style): logs and metrics subscribe to these.
 export interface DatabaseEvents {
-  dbError: [{ pool: PoolRole; kind: DbErrorKind; generation: number; attempt: number; phase: FailurePhase; message: string; probeHealth: boolean }];
+  dbError: [
+    { pool: PoolRole; kind: DbErrorKind; generation: number; attempt: number; phase: FailurePhase; message: string; probeHealth: boolean },
+  ];
   /** A permanent refusal, once per pool generation, with what to change. */
   misconfigured: [{ pool: PoolRole; generation: number; hint: string; message: string }];
   rebuild: [RebuildEvent & { pool: PoolRole }];

@@ -122,18 +122,31 @@ export class DatabaseSide {
   async close(): Promise<void> {
     this.replicas?.stop();
     const members = [this.writer, ...(this.replicas?.members ?? [])];
-    await Promise.allSettled(members.map(async (m) => {
-      await Promise.race([m.prisma.$disconnect(), new Promise((r) => setTimeout(r, 2_000).unref())]);
-      await m.pool.end();
-    }));
+    await Promise.allSettled(
+      members.map(async (m) => {
+        await Promise.race([m.prisma.$disconnect(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+        await m.pool.end();
+      }),
+    );
   }
 
-  #pool(queryTimeout: () => number | undefined, requireWritable: boolean, endpoint: DatabaseEndpoint, locate?: () => Promise<HostTarget>, target?: HostTarget): ResilientPool {
+  #pool(
+    queryTimeout: () => number | undefined,
+    requireWritable: boolean,
+    endpoint: DatabaseEndpoint,
+    locate?: () => Promise<HostTarget>,
+    target?: HostTarget,
+  ): ResilientPool {
     const s = this.#settings;
     return new ResilientPool({
-      createInner: () => createPgPool({
-        ...s, endpoint, ...(target ? { host: target.host } : {}), requireWritable: requireWritable && s.resilient, applicationName: `masterdata-${this.role}`,
-      }),
+      createInner: () =>
+        createPgPool({
+          ...s,
+          endpoint,
+          ...(target ? { host: target.host } : {}),
+          requireWritable: requireWritable && s.resilient,
+          applicationName: `masterdata-${this.role}`,
+        }),
       minRebuildIntervalMs: s.resilient ? s.minRebuildIntervalMs : Number.POSITIVE_INFINITY,
       keepConnectionOnSqlError: s.resilient,
       cancelGraceMs: s.cancelGraceMs,

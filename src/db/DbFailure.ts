@@ -17,7 +17,14 @@ export class DbFailure extends Error {
 
   constructor(
     classification: DbErrorClass,
-    init: { phase: FailurePhase; retryable: boolean; commitOutcomeUnknown?: boolean; deadlineBound?: boolean; retryAfterMs?: number; cause: unknown },
+    init: {
+      phase: FailurePhase;
+      retryable: boolean;
+      commitOutcomeUnknown?: boolean;
+      deadlineBound?: boolean;
+      retryAfterMs?: number;
+      cause: unknown;
+    },
   ) {
     super(`database ${classification.kind} during ${init.phase}`, { cause: init.cause });
     this.classification = classification;

@@ -96,14 +96,16 @@ export class PoolGeneration {
    * failed search (no writer yet) is tried again by the next checkout.
    */
   async #locate(locate: () => Promise<HostTarget>): Promise<void> {
-    this.#locating ??= locate().then((target) => {
-      this.#target = target;
-      // pg-pool builds each new client from its options; every host's settings differ only in the URL.
-      this.inner.options.connectionString = target.config.connectionString;
-      this.#options.onLocated?.(target);
-    }).finally(() => {
-      this.#locating = undefined;
-    });
+    this.#locating ??= locate()
+      .then((target) => {
+        this.#target = target;
+        // pg-pool builds each new client from its options; every host's settings differ only in the URL.
+        this.inner.options.connectionString = target.config.connectionString;
+        this.#options.onLocated?.(target);
+      })
+      .finally(() => {
+        this.#locating = undefined;
+      });
     await this.#locating;
   }
 
@@ -159,9 +161,10 @@ export class PoolGeneration {
     // Installed even without timeouts: retirement needs to know which statements are running.
     const guarded: QueryFn = async (config, values) => {
       const timeout = timeoutOf?.();
-      const bounded = timeout !== undefined && typeof config === 'object' && config !== null && !('query_timeout' in config)
-        ? { ...config, query_timeout: timeout }
-        : config;
+      const bounded =
+        timeout !== undefined && typeof config === 'object' && config !== null && !('query_timeout' in config)
+          ? { ...config, query_timeout: timeout }
+          : config;
       this.#running.set(client, performance.now());
       try {
         return await query(bounded, values);
@@ -183,10 +186,17 @@ export class PoolGeneration {
     // pg sends the next query only after the timed-out one has ended, so this answers only once
     // the server has given up the cancelled statement. Any answer from the server proves the
     // connection alive, an error too (inside a transaction: "current transaction is aborted").
-    const alive = await query({ text: 'SELECT 1', query_timeout: grace }).then(() => true, (e: unknown) => e instanceof pg.DatabaseError);
-    if (alive) return new StatementCancelledError(`no answer within the query timeout: statement cancelled, connection alive`, { cause: timedOut });
+    const alive = await query({ text: 'SELECT 1', query_timeout: grace }).then(
+      () => true,
+      (e: unknown) => e instanceof pg.DatabaseError,
+    );
+    if (alive)
+      return new StatementCancelledError(`no answer within the query timeout: statement cancelled, connection alive`, { cause: timedOut });
     destroySocket(client);
-    return new ConnectionUnresponsiveError(`no answer within the query timeout, and none ${grace} ms after a cancel request: connection dropped`, { cause: timedOut });
+    return new ConnectionUnresponsiveError(
+      `no answer within the query timeout, and none ${grace} ms after a cancel request: connection dropped`,
+      { cause: timedOut },
+    );
   }
 }
 

@@ -10,7 +10,9 @@ function cluster(initial: Record<string, HostReport>) {
   const reports = { ...initial };
   const clock = { now: 0 };
   const set = new ReplicaSet(TARGETS, (t) => t.host.host, {
-    maxLagMs: 1_000, intervalMs: 60_000, now: () => clock.now,
+    maxLagMs: 1_000,
+    intervalMs: 60_000,
+    now: () => clock.now,
     probe: (t) => Promise.resolve(reports[t.host.host] ?? { state: 'unreachable', error: new Error('down') }),
   });
   const changes: HostStatus[] = [];
@@ -30,7 +32,9 @@ describe('ReplicaSet', () => {
     await set.probe();
     expect(new Set(picks(set, 6))).toEqual(new Set(['b', 'c']));
     expect(set.statuses.map((s) => [s.host, s.role, s.lagMs, s.exclusion])).toEqual([
-      ['a:5432', 'writer', 0, 'writer'], ['b:5432', 'standby', 0, undefined], ['c:5432', 'standby', 0, undefined],
+      ['a:5432', 'writer', 0, 'writer'],
+      ['b:5432', 'standby', 0, undefined],
+      ['c:5432', 'standby', 0, undefined],
     ]);
   });
 
@@ -97,7 +101,9 @@ describe('ReplicaSet', () => {
 
   it('with includeWriter (target_session_attrs=any) the writer serves reads too', async () => {
     const set = new ReplicaSet([target('a'), target('b')], (t) => t.host.host, {
-      maxLagMs: 1_000, intervalMs: 60_000, includeWriter: true,
+      maxLagMs: 1_000,
+      intervalMs: 60_000,
+      includeWriter: true,
       probe: (t) => Promise.resolve(t.host.host === 'a' ? { state: 'writable', lsn: 1n } : { state: 'read-only', lsn: 1n, replayAgeMs: 1 }),
     });
     await set.probe();

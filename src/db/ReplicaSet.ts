@@ -125,14 +125,22 @@ export class ReplicaSet<T> {
     });
   }
 
-  #status(tracked: Tracked<T>, report: HostReport, now: number, writerLsn: bigint | undefined, previous: { lsn: bigint; at: number } | undefined): HostStatus {
+  #status(
+    tracked: Tracked<T>,
+    report: HostReport,
+    now: number,
+    writerLsn: bigint | undefined,
+    previous: { lsn: bigint; at: number } | undefined,
+  ): HostStatus {
     const host = tracked.target.label;
     if (report.state === 'unreachable') return { host, role: 'unreachable', lagMs: undefined, exclusion: 'unreachable' };
-    if (report.state === 'writable') return { host, role: 'writer', lagMs: 0, exclusion: this.#options.includeWriter === true ? undefined : 'writer' };
+    if (report.state === 'writable')
+      return { host, role: 'writer', lagMs: 0, exclusion: this.#options.includeWriter === true ? undefined : 'writer' };
     // No writer in sight (a failover, or the writer black-holed): nothing newer can be read
     // anywhere, and a standby is the only place a read can still succeed, so the standby keeps
     // the standing it had. Dropping it here would send every read to a writer that does not answer.
-    if (writerLsn === undefined && tracked.status.role === 'standby') return { ...tracked.status, exclusion: tracked.status.exclusion === 'failed-call' ? undefined : tracked.status.exclusion };
+    if (writerLsn === undefined && tracked.status.role === 'standby')
+      return { ...tracked.status, exclusion: tracked.status.exclusion === 'failed-call' ? undefined : tracked.status.exclusion };
     // Caught up with what the writer had in this round (or the previous one): stale by at most
     // the time since.
     if (writerLsn !== undefined && report.lsn >= writerLsn) tracked.caughtUpAt = now;
@@ -140,7 +148,12 @@ export class ReplicaSet<T> {
     const sinceCaughtUp = now - tracked.caughtUpAt;
     const lagMs = Math.round(Math.min(sinceCaughtUp, report.replayAgeMs ?? Number.POSITIVE_INFINITY));
     const known = Number.isFinite(lagMs) ? lagMs : undefined;
-    return { host, role: 'standby', lagMs: known, exclusion: known !== undefined && known <= this.#options.maxLagMs ? undefined : 'lagging' };
+    return {
+      host,
+      role: 'standby',
+      lagMs: known,
+      exclusion: known !== undefined && known <= this.#options.maxLagMs ? undefined : 'lagging',
+    };
   }
 
   #set(tracked: Tracked<T>, status: HostStatus): void {

@@ -91,7 +91,10 @@ export class ResilientPool extends pg.Pool {
   ): Promise<pg.PoolClient> | undefined {
     const promise = this.#checkout();
     if (!callback) return promise;
-    promise.then((client) => callback(undefined, client, (r) => client.release(r as Error | boolean | undefined)), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), undefined, () => undefined));
+    promise.then(
+      (client) => callback(undefined, client, (r) => client.release(r as Error | boolean | undefined)),
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), undefined, () => undefined),
+    );
     return undefined;
   }
 

@@ -43,7 +43,12 @@ export class WriterFinder {
         // A refusal of this service (authentication, TLS) tells the operator most, then "only standbys", then "nobody answered".
         const refusal = failures.find((e) => classifyDbError(e).hint !== undefined);
         if (refusal !== undefined) reject(asError(refusal));
-        else if (standbys > 0) reject(new NoWritableHostError(`no writable host among ${this.#targets.map((t) => t.label).join(', ')}: ${standbys} answered as read-only (a failover in progress?)`));
+        else if (standbys > 0)
+          reject(
+            new NoWritableHostError(
+              `no writable host among ${this.#targets.map((t) => t.label).join(', ')}: ${standbys} answered as read-only (a failover in progress?)`,
+            ),
+          );
         else reject(asError(failures[0] ?? 'no database host answered in time'));
       };
       if (this.#targets.length === 0) reject(new Error('no database host configured'));

@@ -12,11 +12,23 @@ describe('classifyDbError on errors captured from pg and Prisma 7', () => {
 
 describe('classifyDbError on shapes not produced by the capture run', () => {
   const cases: [string, unknown, string][] = [
-    ['server starting up (57P03) via Prisma', { code: 'P2039', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P03' } } } }, 'unavailable'],
-    ['crash shutdown (57P02)', { code: '57P02', severity: 'FATAL', message: 'terminating connection because of crash of another server process' }, 'connection_lost'],
+    [
+      'server starting up (57P03) via Prisma',
+      { code: 'P2039', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P03' } } } },
+      'unavailable',
+    ],
+    [
+      'crash shutdown (57P02)',
+      { code: '57P02', severity: 'FATAL', message: 'terminating connection because of crash of another server process' },
+      'connection_lost',
+    ],
     ['class 08 connection failure', { code: '08006', message: 'connection failure' }, 'connection_lost'],
     ['SSL EOF (the incident)', new Error('SSL SYSCALL error: EOF detected'), 'connection_lost'],
-    ['socket error deep in the cause chain', new Error('wrapper', { cause: new Error('inner', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }) }), 'connection_lost'],
+    [
+      'socket error deep in the cause chain',
+      new Error('wrapper', { cause: new Error('inner', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }) }),
+      'connection_lost',
+    ],
     ['serialization failure', { code: '40001', message: 'could not serialize access' }, 'serialization'],
     ['deadlock', { code: '40P01' }, 'serialization'],
     ['foreign key violation', { code: '23503' }, 'constraint'],
@@ -24,7 +36,11 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
     ['server at max_connections (53300)', { code: '53300', severity: 'FATAL', message: 'sorry, too many clients already' }, 'saturated'],
     ['admission rejected by this layer', { code: 'ADMISSION_REJECTED', message: 'the admission queue is full' }, 'saturated'],
     ['circuit open (this layer)', { code: 'CIRCUIT_OPEN', message: 'the database is down' }, 'circuit_open'],
-    ['statement cancelled after a read timeout, connection alive', { code: 'STATEMENT_CANCELLED', cause: new Error('Query read timeout') }, 'timeout'],
+    [
+      'statement cancelled after a read timeout, connection alive',
+      { code: 'STATEMENT_CANCELLED', cause: new Error('Query read timeout') },
+      'timeout',
+    ],
     ['no answer after a cancel request', { code: 'CONNECTION_UNRESPONSIVE', cause: new Error('Query read timeout') }, 'connection_lost'],
     ['lock_timeout (55P03)', { code: '55P03', message: 'canceling statement due to lock timeout' }, 'statement_timeout'],
     ['TLS refused by the server', new Error('The server does not support SSL connections'), 'misconfigured'],
@@ -44,15 +60,33 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
   });
 
   it('reads every decision from the one policy table', () => {
-    expect(classifyDbError({ code: '57P01' })).toMatchObject({ kind: 'connection_lost', retry: true, rebuild: true, ambiguousAtCommit: true, opensBreaker: false });
+    expect(classifyDbError({ code: '57P01' })).toMatchObject({
+      kind: 'connection_lost',
+      retry: true,
+      rebuild: true,
+      ambiguousAtCommit: true,
+      opensBreaker: false,
+    });
     expect(classifyDbError({ code: '25006' })).toMatchObject({ kind: 'read_only', retry: true, rebuild: true });
-    expect(classifyDbError({ code: 'ECONNREFUSED' })).toMatchObject({ kind: 'unavailable', retry: true, rebuild: false, opensBreaker: true });
+    expect(classifyDbError({ code: 'ECONNREFUSED' })).toMatchObject({
+      kind: 'unavailable',
+      retry: true,
+      rebuild: false,
+      opensBreaker: true,
+    });
     expect(classifyDbError({ code: 'P2002' })).toMatchObject({ kind: 'constraint', retry: false, rebuild: false, reported: false });
   });
 
   it('never treats saturation as an outage: no retry, no rebuild, no health probe, no breaker', () => {
     for (const error of [{ code: 'P2024' }, new Error('timeout exceeded when trying to connect'), { code: 'ADMISSION_REJECTED' }]) {
-      expect(classifyDbError(error)).toMatchObject({ kind: 'saturated', retry: false, rebuild: false, probeHealth: false, opensBreaker: false, timeLimited: true });
+      expect(classifyDbError(error)).toMatchObject({
+        kind: 'saturated',
+        retry: false,
+        rebuild: false,
+        probeHealth: false,
+        opensBreaker: false,
+        timeLimited: true,
+      });
     }
   });
 
@@ -64,7 +98,13 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
 
   it('a permanent refusal is misconfigured, with what to change', () => {
     const pgbouncer = { code: '08P01', severity: 'FATAL', message: 'unsupported startup parameter: statement_timeout' };
-    expect(classifyDbError(pgbouncer)).toMatchObject({ kind: 'misconfigured', retry: false, rebuild: false, probeHealth: true, opensBreaker: true });
+    expect(classifyDbError(pgbouncer)).toMatchObject({
+      kind: 'misconfigured',
+      retry: false,
+      rebuild: false,
+      probeHealth: true,
+      opensBreaker: true,
+    });
     expect(classifyDbError(pgbouncer).hint).toMatch(/ignore_startup_parameters/);
     expect(classifyDbError({ code: '28P01' }).hint).toMatch(/password/);
     expect(classifyDbError({ code: '3D000' }).hint).toMatch(/does not exist/);

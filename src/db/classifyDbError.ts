@@ -52,13 +52,21 @@ interface Link {
 
 type Rule = readonly [DbErrorKind, (link: Link) => boolean, string?];
 
-const sqlstateClass = (link: Link, prefix: string): boolean => typeof link.code === 'string' && link.code.length === 5 && link.code.startsWith(prefix);
-const code = (...codes: string[]) => (link: Link) => link.code !== undefined && codes.includes(link.code);
-const adapterKind = (...kinds: string[]) => (link: Link) => link.kind !== undefined && kinds.includes(link.kind);
+const sqlstateClass = (link: Link, prefix: string): boolean =>
+  typeof link.code === 'string' && link.code.length === 5 && link.code.startsWith(prefix);
+const code =
+  (...codes: string[]) =>
+  (link: Link) =>
+    link.code !== undefined && codes.includes(link.code);
+const adapterKind =
+  (...kinds: string[]) =>
+  (link: Link) =>
+    link.kind !== undefined && kinds.includes(link.kind);
 const message = (re: RegExp) => (link: Link) => re.test(link.message);
 
-const STARTUP_HINT = 'the server or a pooler in front of it (PgBouncer) refused the connection startup: if it names a startup parameter, '
-  + "remove that parameter from DATABASE_URL or add it to the pooler's ignore_startup_parameters";
+const STARTUP_HINT =
+  'the server or a pooler in front of it (PgBouncer) refused the connection startup: if it names a startup parameter, ' +
+  "remove that parameter from DATABASE_URL or add it to the pooler's ignore_startup_parameters";
 const AUTH_HINT = 'authentication failed: check the user and password in DATABASE_URL and pg_hba.conf';
 const DATABASE_HINT = 'the database in DATABASE_URL does not exist: create it or fix the name';
 const TLS_HINT = 'the TLS handshake with the database failed: check sslmode and the certificates in DATABASE_URL';
@@ -86,7 +94,11 @@ const RULES: readonly Rule[] = [
   ['misconfigured', code('3D000', 'P1003'), DATABASE_HINT],
   ['misconfigured', adapterKind('DatabaseDoesNotExist'), DATABASE_HINT],
   ['misconfigured', adapterKind('TlsConnectionError'), TLS_HINT],
-  ['misconfigured', message(/does not support SSL|self[- ]signed certificate|unable to verify the first certificate|Hostname\/IP does not match/i), TLS_HINT],
+  [
+    'misconfigured',
+    message(/does not support SSL|self[- ]signed certificate|unable to verify the first certificate|Hostname\/IP does not match/i),
+    TLS_HINT,
+  ],
   ['unavailable', message(/Connection terminated due to connection timeout/i)],
   ['unavailable', message(/server login has been failing|pgbouncer cannot connect to server/i)],
   ['unavailable', code('57P03', '08001', '08004', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'P1001')],
@@ -94,7 +106,12 @@ const RULES: readonly Rule[] = [
   ['connection_lost', code('57P01', '57P02', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'P1017')],
   ['connection_lost', (l) => sqlstateClass(l, '08')],
   ['connection_lost', adapterKind('ConnectionClosed', 'SocketTimeout')],
-  ['connection_lost', message(/server conn crashed|Connection terminated|not queryable|SSL SYSCALL error|EOF detected|socket hang up|Server has closed the connection|Connection ended unexpectedly/i)],
+  [
+    'connection_lost',
+    message(
+      /server conn crashed|Connection terminated|not queryable|SSL SYSCALL error|EOF detected|socket hang up|Server has closed the connection|Connection ended unexpectedly/i,
+    ),
+  ],
   ['statement_timeout', code('57014', '55P03')],
   ['statement_timeout', message(/statement timeout|lock timeout/i)],
   ['timeout', code('P1008')],
@@ -107,7 +124,16 @@ const RULES: readonly Rule[] = [
   ['not_found', code('P2001', 'P2018', 'P2025')],
 ];
 
-const off = { retry: false, rebuild: false, probeHealth: false, opensBreaker: false, ambiguousAtCommit: false, timeLimited: false, reported: false, staleIfError: false } as const;
+const off = {
+  retry: false,
+  rebuild: false,
+  probeHealth: false,
+  opensBreaker: false,
+  ambiguousAtCommit: false,
+  timeLimited: false,
+  reported: false,
+  staleIfError: false,
+} as const;
 
 /** The one table of per-kind decisions. */
 export const POLICY: Readonly<Record<DbErrorKind, DbErrorPolicy>> = {

@@ -33,10 +33,13 @@ export async function probeHost(target: HostTarget, timeoutMs: number): Promise<
     timer = setTimeout(() => reject(new Error('Connection terminated due to connection timeout')), timeoutMs + 50);
   });
   try {
-    const row = await Promise.race([(async () => {
-      await client.connect();
-      return (await client.query<{ read_only: boolean; lsn: string | null; replay_age_ms: number | null }>(SQL)).rows[0];
-    })(), expired]);
+    const row = await Promise.race([
+      (async () => {
+        await client.connect();
+        return (await client.query<{ read_only: boolean; lsn: string | null; replay_age_ms: number | null }>(SQL)).rows[0];
+      })(),
+      expired,
+    ]);
     const lsn = parseLsn(row?.lsn ?? null);
     if (row?.read_only === false) return { state: 'writable', lsn };
     return { state: 'read-only', lsn, replayAgeMs: row?.replay_age_ms ?? null };

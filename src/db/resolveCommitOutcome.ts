@@ -25,7 +25,8 @@ export async function resolveCommitOutcome(pool: pg.Pool, origin: TransactionOri
   while (performance.now() < deadline) {
     try {
       const { rows } = await pool.query<{ status: string | null; started: string }>(
-        'SELECT pg_xact_status($1::xid8) AS status, pg_postmaster_start_time()::text AS started', [origin.txid],
+        'SELECT pg_xact_status($1::xid8) AS status, pg_postmaster_start_time()::text AS started',
+        [origin.txid],
       );
       const row = rows[0];
       if (!row || row.started !== origin.serverStartedAt) return 'unknown';

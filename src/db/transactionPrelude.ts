@@ -21,7 +21,9 @@ export function transactionPreludeSql(limits: TransactionLimits, withOrigin: boo
   // A client that vanished inside a transaction must not hold its locks for long.
   const idleMs = Math.max(limits.queryTimeoutMs * 2, 10_000);
   const settings = [
-    ...(limits.statementTimeoutMs > 0 ? [`set_config('statement_timeout', '${Math.floor(limits.statementTimeoutMs)}', true) AS statement_timeout`] : []),
+    ...(limits.statementTimeoutMs > 0
+      ? [`set_config('statement_timeout', '${Math.floor(limits.statementTimeoutMs)}', true) AS statement_timeout`]
+      : []),
     `set_config('idle_in_transaction_session_timeout', '${Math.floor(idleMs)}', true) AS idle_timeout`,
   ];
   const origin = withOrigin ? `, ${TRANSACTION_ORIGIN_SQL.replace(/^SELECT /, '')}` : '';

@@ -40,15 +40,26 @@ export function callLimits(limits: CallLimits, observe: CallLimitsObserver): Cal
       metadata: (metadata) => {
         const bytes = metadataBytes(metadata);
         if (bytes > limits.maxMetadataBytes) {
-          return refusal(Status.RESOURCE_EXHAUSTED, `request metadata is ${bytes} bytes, over this server's limit of ${limits.maxMetadataBytes}`, 'metadata');
+          return refusal(
+            Status.RESOURCE_EXHAUSTED,
+            `request metadata is ${bytes} bytes, over this server's limit of ${limits.maxMetadataBytes}`,
+            'metadata',
+          );
         }
         if (inFlight >= limits.maxCallsInFlight) {
-          return refusal(Status.RESOURCE_EXHAUSTED, `the server is at its limit of ${limits.maxCallsInFlight} calls in flight; retry with backoff`, 'in-flight');
+          return refusal(
+            Status.RESOURCE_EXHAUSTED,
+            `the server is at its limit of ${limits.maxCallsInFlight} calls in flight; retry with backoff`,
+            'in-flight',
+          );
         }
         inFlight += 1;
         counted = true;
         observe.inFlight(inFlight);
-        timer = setTimeout(() => call.refuse(refusal(Status.DEADLINE_EXCEEDED, 'the request message did not arrive in time', 'message-timeout')), limits.messageTimeoutMs);
+        timer = setTimeout(
+          () => call.refuse(refusal(Status.DEADLINE_EXCEEDED, 'the request message did not arrive in time', 'message-timeout')),
+          limits.messageTimeoutMs,
+        );
         timer.unref();
         return undefined;
       },

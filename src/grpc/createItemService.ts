@@ -21,7 +21,10 @@ export type Wrap = <Req, Res>(
 ) => handleUnaryCall<Req, Res>;
 
 /** A handler that runs its database work itself (guardedUnary): the lookups, cached and coalesced. */
-export type Guard = <Req, Res>(method: MethodPolicy, handler: (request: Req, ctx: HandlerContext) => Promise<Res>) => handleUnaryCall<Req, Res>;
+export type Guard = <Req, Res>(
+  method: MethodPolicy,
+  handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
+) => handleUnaryCall<Req, Res>;
 
 export interface ItemServiceDeps {
   readonly items: ItemRepository;
@@ -65,7 +68,10 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       flagStale(ctx, result);
       if (result.found.size === 0 && !(await lookup.storeExists(key, ctx))) throw storeNotFound(key);
       return {
-        items: codes.flatMap((code) => { const detail = result.found.get(code); return detail ? [detail] : []; }),
+        items: codes.flatMap((code) => {
+          const detail = result.found.get(code);
+          return detail ? [detail] : [];
+        }),
         missingItemCodes: codes.filter((code) => !result.found.has(code)),
       };
     }),
@@ -86,38 +92,55 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       };
     }),
 
-    upsertItem: wrap(ITEM_METHODS.upsertItem, async (req): Promise<UpsertItemResponse> => {
-      const v = new Violations();
-      const key = storeKeyOf(v, req);
-      checkCode(v, 'item_code', req.itemCode);
-      checkPattern(v, 'request_id', req.requestId, 'request', true);
-      const data = itemFieldsOf(v, req.item);
-      v.throwIfAny();
-      const fingerprint = createHash('sha256')
-        .update(JSON.stringify([req.storeCode, req.itemCode, req.item, req.expectedVersion]))
-        .digest('hex');
-      const earlier = await upserts.find(key.tenantId, req.requestId);
-      if (earlier) {
-        if (earlier.fingerprint !== fingerprint) {
-          throw new DomainError('request_reused', `request_id "${req.requestId}" was already used for a different UpsertItem request; use a new request_id for new content`);
+    upsertItem: wrap(
+      ITEM_METHODS.upsertItem,
+      async (req): Promise<UpsertItemResponse> => {
+        const v = new Violations();
+        const key = storeKeyOf(v, req);
+        checkCode(v, 'item_code', req.itemCode);
+        checkPattern(v, 'request_id', req.requestId, 'request', true);
+        const data = itemFieldsOf(v, req.item);
+        v.throwIfAny();
+        const fingerprint = createHash('sha256')
+          .update(JSON.stringify([req.storeCode, req.itemCode, req.item, req.expectedVersion]))
+          .digest('hex');
+        const earlier = await upserts.find(key.tenantId, req.requestId);
+        if (earlier) {
+          if (earlier.fingerprint !== fingerprint) {
+            throw new DomainError(
+              'request_reused',
+              `request_id "${req.requestId}" was already used for a different UpsertItem request; use a new request_id for new content`,
+            );
+          }
+          const stored = earlier.response as { item: unknown; created: boolean };
+          return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
         }
-        const stored = earlier.response as { item: unknown; created: boolean };
-        return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
-      }
-      if (!(await items.storeExists(key))) throw storeNotFound(key);
-      const existing = await items.find(key, req.itemCode);
-      if (req.expectedVersion !== 0 && existing?.version !== req.expectedVersion) {
-        throw new DomainError('stale_version', existing
-          ? `item "${req.itemCode}" is at version ${existing.version}, not ${req.expectedVersion}: read it again, then retry`
-          : `item "${req.itemCode}" does not exist yet; send expected_version 0 to create it`);
-      }
-      const saved = existing
-        ? await items.updateIfVersion(existing.id, existing.version, data)
-        : await items.create(key, req.itemCode, data);
-      if (!saved) throw new DomainError('stale_version', `item "${req.itemCode}" was changed by another request at the same time; retry`);
-      const detail = toItemDetail(saved);
-      await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, { item: itemDetailToJson(detail) as never, created: !existing });
-      return { item: detail, created: !existing, replayed: false };
-    }, { onCommitted: (response) => { if (response.item) lookup.remember(response.item); } }),
+        if (!(await items.storeExists(key))) throw storeNotFound(key);
+        const existing = await items.find(key, req.itemCode);
+        if (req.expectedVersion !== 0 && existing?.version !== req.expectedVersion) {
+          throw new DomainError(
+            'stale_version',
+            existing
+              ? `item "${req.itemCode}" is at version ${existing.version}, not ${req.expectedVersion}: read it again, then retry`
+              : `item "${req.itemCode}" does not exist yet; send expected_version 0 to create it`,
+          );
+        }
+        const saved = existing
+          ? await items.updateIfVersion(existing.id, existing.version, data)
+          : await items.create(key, req.itemCode, data);
+        if (!saved) throw new DomainError('stale_version', `item "${req.itemCode}" was changed by another request at the same time; retry`);
+        const detail = toItemDetail(saved);
+        await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, {
+          item: itemDetailToJson(detail) as never,
+          created: !existing,
+        });
+        return { item: detail, created: !existing, replayed: false };
+      },
+      {
+        onCommitted: (response) => {
+          if (response.item) lookup.remember(response.item);
+        },
+      },
+    ),
   };
 }

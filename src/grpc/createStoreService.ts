@@ -54,18 +54,26 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       checkPattern(v, 'request_id', req.requestId, 'request', true);
       v.throwIfAny();
       // The method is part of the fingerprint: request ids are shared with UpsertItem.
-      const fingerprint = createHash('sha256').update(JSON.stringify(['UpsertStore', req.storeCode, req.name, req.currency])).digest('hex');
+      const fingerprint = createHash('sha256')
+        .update(JSON.stringify(['UpsertStore', req.storeCode, req.name, req.currency]))
+        .digest('hex');
       const earlier = await upserts.find(key.tenantId, req.requestId);
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) {
-          throw new DomainError('request_reused', `request_id "${req.requestId}" was already used for a different request; use a new request_id for new content`);
+          throw new DomainError(
+            'request_reused',
+            `request_id "${req.requestId}" was already used for a different request; use a new request_id for new content`,
+          );
         }
         const stored = earlier.response as { store: unknown; created: boolean };
         return { store: storeFromJson(stored.store), created: stored.created, replayed: true };
       }
       const existing = await stores.find(key);
       if (existing && existing.currency !== data.currency && (await stores.hasItems(key))) {
-        throw new DomainError('precondition', `store "${key.storeCode}" has items priced in ${existing.currency}; its currency cannot change to ${data.currency} (open a new store for the new currency)`);
+        throw new DomainError(
+          'precondition',
+          `store "${key.storeCode}" has items priced in ${existing.currency}; its currency cannot change to ${data.currency} (open a new store for the new currency)`,
+        );
       }
       const saved = existing ? await stores.update(key, data) : await stores.create(key, data);
       const store = toStore(saved);

@@ -4,10 +4,15 @@ import { StoreServiceService, protoMetadata as storeProto } from '../generated/p
 import { methodPolicies } from './methodPolicies.ts';
 
 describe('methodPolicies', () => {
-  it('reads access and retry safety from each method\'s idempotency_level, and names from the descriptor', () => {
+  it("reads access and retry safety from each method's idempotency_level, and names from the descriptor", () => {
     expect(methodPolicies(ItemServiceService, itemProto.fileDescriptor)).toEqual({
       getItemDetail: { name: 'GetItemDetail', path: '/masterdata.v1.ItemService/GetItemDetail', access: 'read', idempotent: false },
-      batchGetItemDetails: { name: 'BatchGetItemDetails', path: '/masterdata.v1.ItemService/BatchGetItemDetails', access: 'read', idempotent: false },
+      batchGetItemDetails: {
+        name: 'BatchGetItemDetails',
+        path: '/masterdata.v1.ItemService/BatchGetItemDetails',
+        access: 'read',
+        idempotent: false,
+      },
       listItems: { name: 'ListItems', path: '/masterdata.v1.ItemService/ListItems', access: 'read', idempotent: false },
       upsertItem: { name: 'UpsertItem', path: '/masterdata.v1.ItemService/UpsertItem', access: 'write', idempotent: true },
     });
@@ -21,6 +26,8 @@ describe('methodPolicies', () => {
   });
 
   it('refuses a definition and a descriptor from different generations of the code', () => {
-    expect(() => methodPolicies(ItemServiceService, storeProto.fileDescriptor)).toThrow(/GetItemDetail is not in the file descriptor of masterdata.v1: regenerate/);
+    expect(() => methodPolicies(ItemServiceService, storeProto.fileDescriptor)).toThrow(
+      /GetItemDetail is not in the file descriptor of masterdata.v1: regenerate/,
+    );
   });
 });

@@ -41,12 +41,18 @@ interface FileDescriptorLike {
  * moment the code is regenerated. Throws at start for a method the descriptor does not know:
  * the definition and the descriptor came from different generations of the code.
  */
-export function methodPolicies<D extends ServiceDefinition>(definition: D, file: FileDescriptorLike): { readonly [K in keyof D]: MethodPolicy } {
+export function methodPolicies<D extends ServiceDefinition>(
+  definition: D,
+  file: FileDescriptorLike,
+): { readonly [K in keyof D]: MethodPolicy } {
   const policies: Record<string, MethodPolicy> = {};
   for (const [key, method] of Object.entries(definition)) {
     const [, service = '', name = ''] = /^\/(?:[\w.]+\.)?(\w+)\/(\w+)$/.exec(method.path) ?? [];
     const described = file.service.find((s) => s.name === service)?.method.find((m) => m.name === name);
-    if (!described) throw new Error(`${method.path} is not in the file descriptor of ${file.package ?? 'its package'}: regenerate the code (npm run proto:gen)`);
+    if (!described)
+      throw new Error(
+        `${method.path} is not in the file descriptor of ${file.package ?? 'its package'}: regenerate the code (npm run proto:gen)`,
+      );
     const level = described.options?.idempotencyLevel ?? 0;
     const policy = BY_IDEMPOTENCY_LEVEL[level];
     if (!policy) throw new Error(`${method.path}: unknown idempotency_level ${String(level)}`);

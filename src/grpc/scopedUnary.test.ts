@@ -42,7 +42,7 @@ function answers() {
 const deps = (db: Database, onInternalError = vi.fn()) => ({ db, defaultDeadlineMs: 10_000, onInternalError });
 
 describe('scopedUnary', () => {
-  it('runs the work as the method\'s policy says: access mode, and whether it is safe to repeat', async () => {
+  it("runs the work as the method's policy says: access mode, and whether it is safe to repeat", async () => {
     const { db, runs } = fakeDb();
     const { got, callback } = answers();
     scopedUnary(deps(db), WRITE, () => Promise.resolve('ok'))(fakeCall(1_000), callback);
@@ -55,7 +55,14 @@ describe('scopedUnary', () => {
     const { db, runs } = fakeDb();
     const { got, callback } = answers();
     let finish: (v: string) => void = () => undefined;
-    scopedUnary(deps(db), READ, () => new Promise<string>((resolve) => { finish = resolve; }))(fakeCall(50), callback);
+    scopedUnary(
+      deps(db),
+      READ,
+      () =>
+        new Promise<string>((resolve) => {
+          finish = resolve;
+        }),
+    )(fakeCall(50), callback);
     await vi.waitFor(() => expect(got).toHaveLength(1));
     expect(got[0]?.error?.code).toBe(Status.DEADLINE_EXCEEDED);
     expect(got[0]?.at).toBeGreaterThanOrEqual(45);
@@ -91,7 +98,10 @@ describe('scopedUnary', () => {
     const { db } = fakeDb();
     const internal = vi.fn();
     const refused = answers();
-    scopedUnary(deps(db, internal), READ, () => Promise.reject(new DomainError('not_found', 'thing "x" does not exist')))(fakeCall(1_000), refused.callback);
+    scopedUnary(deps(db, internal), READ, () => Promise.reject(new DomainError('not_found', 'thing "x" does not exist')))(
+      fakeCall(1_000),
+      refused.callback,
+    );
     await vi.waitFor(() => expect(refused.got).toHaveLength(1));
     expect(refused.got[0]?.error).toMatchObject({ code: Status.NOT_FOUND, details: 'thing "x" does not exist' });
     expect(internal).not.toHaveBeenCalled();
@@ -110,7 +120,10 @@ describe('scopedUnary', () => {
     scopedUnary(deps(db), WRITE, () => Promise.resolve('saved'), { onCommitted: committed })(fakeCall(1_000), ok.callback);
     await vi.waitFor(() => expect(ok.got).toHaveLength(1));
     const failed = answers();
-    scopedUnary(deps(db), WRITE, () => Promise.reject(new DomainError('stale_version', 'changed')), { onCommitted: committed })(fakeCall(1_000), failed.callback);
+    scopedUnary(deps(db), WRITE, () => Promise.reject(new DomainError('stale_version', 'changed')), { onCommitted: committed })(
+      fakeCall(1_000),
+      failed.callback,
+    );
     await vi.waitFor(() => expect(failed.got).toHaveLength(1));
     expect(committed.mock.calls).toEqual([['saved']]);
   });

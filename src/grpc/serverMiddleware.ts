@@ -1,4 +1,11 @@
-import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, type Metadata, type ServerInterceptor, type status as Status } from '@grpc/grpc-js';
+import {
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  type Metadata,
+  type ServerInterceptor,
+  type status as Status,
+} from '@grpc/grpc-js';
 
 /** The status a call ends with (grpc-js's PartialStatusObject, which it does not export). */
 export interface CallStatus {

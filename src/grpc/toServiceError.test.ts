@@ -24,7 +24,9 @@ describe('toServiceError on captured database failures', () => {
   });
 
   it('a pooler refusing the startup is UNAVAILABLE without SQL, hosts or parameters', () => {
-    const { serviceError, internal } = toServiceError(failure(captured('prisma through a stock PgBouncer: startup parameter refused (08P01)')));
+    const { serviceError, internal } = toServiceError(
+      failure(captured('prisma through a stock PgBouncer: startup parameter refused (08P01)')),
+    );
     expect(serviceError.code).toBe(Status.UNAVAILABLE);
     expect(serviceError.details).not.toMatch(/statement_timeout|08P01|127\.0\.0\.1/);
     expect(internal).toBe(false);
@@ -51,19 +53,27 @@ describe('toServiceError: every status, and nothing leaks', () => {
     ['request_reused', Status.FAILED_PRECONDITION],
     ['stale_version', Status.ABORTED],
     ['precondition', Status.FAILED_PRECONDITION],
-  ])('a domain refusal (%s) answers %s with the domain\'s own message', (kind, code) => {
+  ])("a domain refusal (%s) answers %s with the domain's own message", (kind, code) => {
     const { serviceError, internal } = toServiceError(new DomainError(kind, `the ${kind} message`, ['field']));
     expect(serviceError).toMatchObject({ code, details: `the ${kind} message` });
     expect(internal).toBe(false);
   });
 
   it('a transport refusal (ServerError) keeps its status and message', () => {
-    expect(toServiceError(new ServerError(Status.CANCELLED, 'the call was cancelled by the client')).serviceError).toMatchObject({ code: Status.CANCELLED, details: 'the call was cancelled by the client' });
+    expect(toServiceError(new ServerError(Status.CANCELLED, 'the call was cancelled by the client')).serviceError).toMatchObject({
+      code: Status.CANCELLED,
+      details: 'the call was cancelled by the client',
+    });
   });
 
   it('a database time limit that used up the deadline answers DEADLINE_EXCEEDED; a COMMIT of unknown outcome says to repeat with the same request_id', () => {
-    expect(toServiceError(failure({ code: 'CIRCUIT_OPEN' }, { deadlineBound: true })).serviceError).toMatchObject({ code: Status.DEADLINE_EXCEEDED, details: DEADLINE_EXCEEDED_MESSAGE });
-    const unknown = toServiceError(failure(captured('pg pool checkout timed out, pool saturated'), { commitOutcomeUnknown: true, phase: 'commit' })).serviceError;
+    expect(toServiceError(failure({ code: 'CIRCUIT_OPEN' }, { deadlineBound: true })).serviceError).toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+      details: DEADLINE_EXCEEDED_MESSAGE,
+    });
+    const unknown = toServiceError(
+      failure(captured('pg pool checkout timed out, pool saturated'), { commitOutcomeUnknown: true, phase: 'commit' }),
+    ).serviceError;
     expect(unknown.code).toBe(Status.UNAVAILABLE);
     expect(unknown.details).toMatch(/repeat the call with the same request_id/);
   });

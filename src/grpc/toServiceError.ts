@@ -16,7 +16,10 @@ const DB_STATUS: Record<DbErrorKind, [Status, string]> = {
   timeout: [Status.UNAVAILABLE, 'the database did not answer in time; retry shortly'],
   statement_timeout: [Status.UNAVAILABLE, 'the database did not finish in time (a long statement or a held lock); retry with backoff'],
   saturated: [Status.RESOURCE_EXHAUSTED, 'the service is busy; retry with backoff'],
-  misconfigured: [Status.UNAVAILABLE, 'the service cannot connect to its database (a configuration problem on the server side); retry later'],
+  misconfigured: [
+    Status.UNAVAILABLE,
+    'the service cannot connect to its database (a configuration problem on the server side); retry later',
+  ],
   circuit_open: [Status.UNAVAILABLE, `the database is down; retry after ${RETRY_PUSHBACK_KEY}`],
   serialization: [Status.ABORTED, 'the write conflicted with another one; retry it'],
   constraint: [Status.ABORTED, 'the write conflicted with a concurrent one; retry it'],
@@ -42,7 +45,10 @@ export function toServiceError(error: unknown): { serviceError: Partial<ServiceE
   if (error instanceof ServerError) return { serviceError: build(error.code, error.message), internal: false };
   if (error instanceof DbFailure && error.commitOutcomeUnknown) {
     return {
-      serviceError: build(Status.UNAVAILABLE, 'the connection was lost while committing and the outcome could not be confirmed; repeat the call with the same request_id'),
+      serviceError: build(
+        Status.UNAVAILABLE,
+        'the connection was lost while committing and the outcome could not be confirmed; repeat the call with the same request_id',
+      ),
       internal: false,
     };
   }

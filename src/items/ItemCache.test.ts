@@ -4,8 +4,23 @@ import { ItemCache } from './ItemCache.ts';
 
 const KEY = { tenantId: 't', storeCode: 's' };
 const detail = (version: number, description = `v${version}`): ItemDetail => ({
-  tenantId: 't', storeCode: 's', itemCode: 'i', barcode: '', description, shortDescription: 'X', unitPrice: '1.00', unitCost: '',
-  taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0, version, createdAt: new Date(0), updatedAt: new Date(0),
+  tenantId: 't',
+  storeCode: 's',
+  itemCode: 'i',
+  barcode: '',
+  description,
+  shortDescription: 'X',
+  unitPrice: '1.00',
+  unitCost: '',
+  taxCode: 'STD',
+  categoryCode: '',
+  active: true,
+  discountable: true,
+  soldByWeight: false,
+  minimumAge: 0,
+  version,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
 });
 const live = () => {
   const cache = new ItemCache({ maxEntries: 100, maxBytes: 1_000_000 });

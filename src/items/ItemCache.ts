@@ -44,7 +44,11 @@ export class ItemCache {
       max: settings.maxEntries,
       maxSize: settings.maxBytes,
       // Strings dominate an ItemDetail; two bytes per UTF-16 unit plus fixed overhead.
-      sizeCalculation: (entry, key) => 2 * key.length + (entry.detail ? 2 * (entry.detail.description.length + entry.detail.shortDescription.length + entry.detail.itemCode.length + 64) + 200 : 64),
+      sizeCalculation: (entry, key) =>
+        2 * key.length +
+        (entry.detail
+          ? 2 * (entry.detail.description.length + entry.detail.shortDescription.length + entry.detail.itemCode.length + 64) + 200
+          : 64),
     });
   }
 
@@ -87,7 +91,12 @@ export class ItemCache {
     const k = cacheKey(key, itemCode);
     const known = this.#lru.get(k, { updateAgeOnGet: false });
     if (known && known.version >= version && version !== 0) return; // a late notification
-    this.#lru.set(k, { detail: undefined, version: version === 0 ? (known?.version ?? 0) + 1 : version, storedAt: performance.now(), epoch: this.#epoch });
+    this.#lru.set(k, {
+      detail: undefined,
+      version: version === 0 ? (known?.version ?? 0) + 1 : version,
+      storedAt: performance.now(),
+      epoch: this.#epoch,
+    });
   }
 
   /** Notifications may have been lost: nothing held is fresh any more. */

@@ -6,7 +6,10 @@ export interface StoreKey {
   readonly storeCode: string;
 }
 
-export type ItemFieldsData = Omit<Prisma.ItemUncheckedCreateInput, 'id' | 'tenantId' | 'storeCode' | 'itemCode' | 'version' | 'createdAt' | 'updatedAt'>;
+export type ItemFieldsData = Omit<
+  Prisma.ItemUncheckedCreateInput,
+  'id' | 'tenantId' | 'storeCode' | 'itemCode' | 'version' | 'createdAt' | 'updatedAt'
+>;
 
 /**
  * The hot read (coalesced lookups): a constant SQL text with bound parameters, run through Prisma's
@@ -31,7 +34,10 @@ export class ItemRepository {
   }
 
   storeExists(key: StoreKey): Promise<boolean> {
-    return this.#scope.db().store.findUnique({ where: { tenantId_storeCode: key }, select: { tenantId: true } }).then((s) => s !== null);
+    return this.#scope
+      .db()
+      .store.findUnique({ where: { tenantId_storeCode: key }, select: { tenantId: true } })
+      .then((s) => s !== null);
   }
 
   find(key: StoreKey, itemCode: string): Promise<Item | null> {

@@ -120,6 +120,9 @@ describe('LookupBatcher', () => {
     void busy(batcher);
     const results = await Promise.allSettled([batcher.load(S1, ['a'], budget()), batcher.load(S1, ['b'], budget())]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(reports).toEqual([{ callers: 1, codes: 1, ok: false }, { callers: 2, codes: 2, ok: false }]);
+    expect(reports).toEqual([
+      { callers: 1, codes: 1, ok: false },
+      { callers: 2, codes: 2, ok: false },
+    ]);
   });
 });

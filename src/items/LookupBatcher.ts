@@ -34,9 +34,12 @@ class SharedQuery implements CallBudget {
     promise.catch(() => undefined);
     this.result = promise;
     this.#settle = resolve;
-    promise.then(() => {
-      this.#answered = true;
-    }, () => undefined);
+    promise.then(
+      () => {
+        this.#answered = true;
+      },
+      () => undefined,
+    );
   }
 
   get deadline(): number {
@@ -115,19 +118,22 @@ export class LookupBatcher {
       if (settle(budget.signal.reason)) reject(budget.signal.reason as Error);
     };
     budget.signal.addEventListener('abort', onAbort, { once: true });
-    Promise.all(list.map((query) => query.result)).then((results) => {
-      if (!settle()) return;
-      const found = new Map<string, ItemDetail>();
-      for (const result of results) {
-        for (const code of codes) {
-          const detail = result.get(code);
-          if (detail) found.set(code, detail);
+    Promise.all(list.map((query) => query.result)).then(
+      (results) => {
+        if (!settle()) return;
+        const found = new Map<string, ItemDetail>();
+        for (const result of results) {
+          for (const code of codes) {
+            const detail = result.get(code);
+            if (detail) found.set(code, detail);
+          }
         }
-      }
-      resolve(found);
-    }, (error: unknown) => {
-      if (settle()) reject(error);
-    });
+        resolve(found);
+      },
+      (error: unknown) => {
+        if (settle()) reject(error);
+      },
+    );
     return promise;
   }
 
@@ -162,6 +168,9 @@ export class LookupBatcher {
       for (const id of ids) if (this.#inFlight.get(id) === query) this.#inFlight.delete(id);
       this.events.emit('query', { callers: query.callers, codes: codes.length, ok });
     };
-    query.result.then(() => done(true), () => done(false));
+    query.result.then(
+      () => done(true),
+      () => done(false),
+    );
   }
 }

@@ -7,7 +7,8 @@ export interface PageCursor {
   readonly afterItemCode: string;
 }
 
-const INVALID = 'page_token is not valid for this request (it was changed, or issued for another tenant or store); start again with an empty page_token';
+const INVALID =
+  'page_token is not valid for this request (it was changed, or issued for another tenant or store); start again with an empty page_token';
 const invalidToken = () => new DomainError('invalid', INVALID, ['page_token']);
 
 /** Opaque, tamper-evident page tokens: base64url(JSON) + HMAC-SHA256, bound to tenant and store. */
@@ -19,7 +20,9 @@ export class PageTokenCodec {
   }
 
   encode(cursor: PageCursor): string {
-    const body = Buffer.from(JSON.stringify({ v: 1, t: cursor.tenantId, s: cursor.storeCode, a: cursor.afterItemCode })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ v: 1, t: cursor.tenantId, s: cursor.storeCode, a: cursor.afterItemCode })).toString(
+      'base64url',
+    );
     return `${body}.${this.#sign(body)}`;
   }
 

@@ -22,7 +22,13 @@ export class UpsertRequestRepository {
   }
 
   /** `itemId` null: the request wrote a store. */
-  async record(tenantId: string, requestId: string, fingerprint: string, itemId: bigint | null, response: Prisma.InputJsonValue): Promise<void> {
+  async record(
+    tenantId: string,
+    requestId: string,
+    fingerprint: string,
+    itemId: bigint | null,
+    response: Prisma.InputJsonValue,
+  ): Promise<void> {
     await this.#scope.db().upsertRequest.create({ data: { tenantId, requestId, fingerprint, itemId, response } });
   }
 
@@ -34,7 +40,8 @@ export class UpsertRequestRepository {
     return this.#scope.db().$executeRawUnsafe(
       `DELETE FROM upsert_request WHERE (tenant_id, request_id) IN (
          SELECT tenant_id, request_id FROM upsert_request WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      cutoff, limit,
+      cutoff,
+      limit,
     );
   }
 }

@@ -33,7 +33,8 @@ describe('UpsertRequestRetention', () => {
 
   it('reports a sweep the database stopped, with what it deleted so far', async () => {
     let calls = 0;
-    const failing = <T>(_budget: CallBudget, work: () => Promise<T>) => (++calls === 2 ? Promise.reject(new Error('database down')) : work());
+    const failing = <T>(_budget: CallBudget, work: () => Promise<T>) =>
+      ++calls === 2 ? Promise.reject(new Error('database down')) : work();
     const { upserts } = fakeUpserts(1_200);
     const retention = new UpsertRequestRetention({ retentionMs: 1, checkEveryMs: 60_000, upserts, write: failing, batchSize: 500 });
     const reports: { deleted: number; error?: unknown }[] = [];

@@ -15,7 +15,11 @@ export function tenantOf(v: Violations, tenantId: string): string {
 export function storeFieldsOf(v: Violations, req: { name: string; currency: string }): StoreFieldsData {
   checkText(v, 'name', req.name, 200, true);
   if (req.currency === '') v.add('currency', 'is required (an ISO 4217 code such as "EUR")');
-  else if (!CURRENCY.test(req.currency)) v.add('currency', `must be an ISO 4217 code of three upper-case letters such as "EUR" (got ${JSON.stringify(req.currency.slice(0, 8))})`);
+  else if (!CURRENCY.test(req.currency))
+    v.add(
+      'currency',
+      `must be an ISO 4217 code of three upper-case letters such as "EUR" (got ${JSON.stringify(req.currency.slice(0, 8))})`,
+    );
   return { name: req.name, currency: req.currency };
 }
 

@@ -49,7 +49,8 @@ export function checkCode(v: Violations, field: string, value: string): void {
   else if (codePoints(value) > 64) v.add(field, `is ${codePoints(value)} characters long; at most 64 are allowed`);
   else if (INVISIBLE.test(value)) v.add(field, 'contains control, invisible or invalid characters');
   else if (value.normalize('NFC') !== value) v.add(field, 'must be in Unicode normalization form NFC');
-  else if (!CODE.test(value)) v.add(field, 'may contain only letters, digits, ".", "_", "-" and "/", and must start with a letter or digit');
+  else if (!CODE.test(value))
+    v.add(field, 'may contain only letters, digits, ".", "_", "-" and "/", and must start with a letter or digit');
 }
 
 export function checkText(v: Violations, field: string, value: string, max: number, required: boolean): void {
@@ -67,7 +68,11 @@ export function checkDecimal(v: Violations, field: string, value: string, requir
     if (required) v.add(field, 'is required (a decimal such as "12.99")');
     return;
   }
-  if (!DECIMAL.test(value)) v.add(field, `must be a non-negative decimal with at most 8 digits before and 4 after the point, such as "12.99" (got ${JSON.stringify(value.slice(0, 20))})`);
+  if (!DECIMAL.test(value))
+    v.add(
+      field,
+      `must be a non-negative decimal with at most 8 digits before and 4 after the point, such as "12.99" (got ${JSON.stringify(value.slice(0, 20))})`,
+    );
 }
 
 export function checkPattern(v: Violations, field: string, value: string, kind: 'tax' | 'barcode' | 'request', required: boolean): void {

@@ -82,7 +82,11 @@ export class WritableHealthMonitor {
       return { state: 'writable', host: writer.label };
     } catch (error) {
       if (error instanceof NoWritableHostError) return { state: 'read-only' };
-      return { state: 'unreachable', failure: classifyDbError(error), message: error instanceof Error ? error.message.slice(0, 300) : String(error) };
+      return {
+        state: 'unreachable',
+        failure: classifyDbError(error),
+        message: error instanceof Error ? error.message.slice(0, 300) : String(error),
+      };
     }
   }
 }

@@ -5,7 +5,15 @@ import { writerUrl } from '../db/WriterFinder.ts';
 
 export const DEMO_TENANT = 'demo';
 
-type DemoItem = [code: string, description: string, short: string, price: string, tax: string, category: string, extra?: { weighed?: boolean; age?: number; barcode?: string }];
+type DemoItem = [
+  code: string,
+  description: string,
+  short: string,
+  price: string,
+  tax: string,
+  category: string,
+  extra?: { weighed?: boolean; age?: number; barcode?: string },
+];
 
 const ITEMS: DemoItem[] = [
   ['4011', 'Bananas, loose', 'BANANAS', '1.99', 'FOOD', 'produce', { weighed: true }],
@@ -40,11 +48,22 @@ export async function seedDemoData(database: DatabaseEndpoint | string): Promise
       { tenantId: DEMO_TENANT, storeCode: 'S002', name: 'Demo Station Kiosk', currency: 'EUR' },
     ];
     await prisma.store.createMany({ data: stores, skipDuplicates: true });
-    const data = stores.flatMap((s) => ITEMS.map(([itemCode, description, shortDescription, unitPrice, taxCode, categoryCode, extra]) => ({
-      tenantId: s.tenantId, storeCode: s.storeCode, itemCode, description, shortDescription, unitPrice, taxCode, categoryCode,
-      unitCost: (Number(unitPrice) * 0.62).toFixed(4),
-      soldByWeight: extra?.weighed ?? false, minimumAge: extra?.age ?? null, barcode: extra?.barcode ?? null,
-    })));
+    const data = stores.flatMap((s) =>
+      ITEMS.map(([itemCode, description, shortDescription, unitPrice, taxCode, categoryCode, extra]) => ({
+        tenantId: s.tenantId,
+        storeCode: s.storeCode,
+        itemCode,
+        description,
+        shortDescription,
+        unitPrice,
+        taxCode,
+        categoryCode,
+        unitCost: (Number(unitPrice) * 0.62).toFixed(4),
+        soldByWeight: extra?.weighed ?? false,
+        minimumAge: extra?.age ?? null,
+        barcode: extra?.barcode ?? null,
+      })),
+    );
     const { count } = await prisma.item.createMany({ data, skipDuplicates: true });
     return { stores: stores.length, items: count };
   } finally {

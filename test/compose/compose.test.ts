@@ -32,11 +32,26 @@ async function composeCommand(): Promise<string[] | undefined> {
 const compose = await composeCommand();
 if (!compose) {
   const why = 'needs Docker, docker-compose and the images of scripts/docker/buildHaImages.sh';
-  if (process.env.CI === 'true') it('runs the docker-compose smoke test (required in CI)', () => { throw new Error(why); });
+  if (process.env.CI === 'true')
+    it('runs the docker-compose smoke test (required in CI)', () => {
+      throw new Error(why);
+    });
   else it.skip(`docker-compose smoke test skipped: ${why}`, () => undefined);
 }
 
-const item = { barcode: '', description: 'compose smoke', shortDescription: 'SMOKE', unitPrice: '1.00', unitCost: '', taxCode: 'STD', categoryCode: '', active: true, discountable: true, soldByWeight: false, minimumAge: 0 };
+const item = {
+  barcode: '',
+  description: 'compose smoke',
+  shortDescription: 'SMOKE',
+  unitPrice: '1.00',
+  unitCost: '',
+  taxCode: 'STD',
+  categoryCode: '',
+  active: true,
+  discountable: true,
+  soldByWeight: false,
+  minimumAge: 0,
+};
 
 describe.runIf(compose)('docker-compose.yml: etcd, three Patroni nodes and the service', () => {
   it('comes up, serves a call, follows the writer through a switchover, and goes down', async () => {
@@ -58,24 +73,56 @@ describe.runIf(compose)('docker-compose.yml: etcd, three Patroni nodes and the s
         }
       }
     };
-    const upsert = () => api.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: `SMOKE-${randomUUID().slice(0, 8)}`, requestId: randomUUID(), expectedVersion: 0, item });
-    const writer = async () => (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).match(/masterdata_db_writer\{pool="write",host="([^"]+)"\} 1/)?.[1];
+    const upsert = () =>
+      api.upsertItem({
+        tenantId: 'demo',
+        storeCode: 'S001',
+        itemCode: `SMOKE-${randomUUID().slice(0, 8)}`,
+        requestId: randomUUID(),
+        expectedVersion: 0,
+        item,
+      });
+    const writer = async () =>
+      (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).match(
+        /masterdata_db_writer\{pool="write",host="([^"]+)"\} 1/,
+      )?.[1];
     try {
       await dc('up', '-d');
-      const first = await eventually('the first call', () => api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }), 150_000);
+      const first = await eventually(
+        'the first call',
+        () => api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }),
+        150_000,
+      );
       expect(first.itemCode).toBe('4011');
       await eventually('a write before the switchover', upsert, 30_000);
       const before = await writer();
 
       // Synchronous mode allows a switchover only to the synchronous standby, once there is one.
-      const [leader, candidate] = await eventually('a leader and a synchronous standby', async () => {
-        const { stdout } = await dc('exec', '-T', 'patroni1', 'patronictl', '-c', '/etc/patroni.yml', 'list', '-f', 'json');
-        const members = JSON.parse(stdout) as { Member: string; Role: string }[];
-        const names = ['Leader', 'Sync Standby'].map((role) => members.find((m) => m.Role === role)?.Member);
-        if (names.includes(undefined)) throw new Error(stdout);
-        return names as [string, string];
-      }, 60_000);
-      await dc('exec', '-T', 'patroni1', 'patronictl', '-c', '/etc/patroni.yml', 'switchover', '--leader', leader, '--candidate', candidate, '--force');
+      const [leader, candidate] = await eventually(
+        'a leader and a synchronous standby',
+        async () => {
+          const { stdout } = await dc('exec', '-T', 'patroni1', 'patronictl', '-c', '/etc/patroni.yml', 'list', '-f', 'json');
+          const members = JSON.parse(stdout) as { Member: string; Role: string }[];
+          const names = ['Leader', 'Sync Standby'].map((role) => members.find((m) => m.Role === role)?.Member);
+          if (names.includes(undefined)) throw new Error(stdout);
+          return names as [string, string];
+        },
+        60_000,
+      );
+      await dc(
+        'exec',
+        '-T',
+        'patroni1',
+        'patronictl',
+        '-c',
+        '/etc/patroni.yml',
+        'switchover',
+        '--leader',
+        leader,
+        '--candidate',
+        candidate,
+        '--force',
+      );
 
       await eventually('a write after the switchover', upsert, 30_000);
       const after = await writer();

@@ -15,7 +15,9 @@ const DEADLINE_MS = 3_000;
 if (!docker) {
   const why = 'no Docker engine answers here: the failover suite needs one (run scripts/docker/ensureDocker.sh, or see README)';
   if (inCi) {
-    it('runs the failover suite (Docker is required in CI)', () => { throw new Error(why); });
+    it('runs the failover suite (Docker is required in CI)', () => {
+      throw new Error(why);
+    });
   } else {
     it.skip(`failover suite skipped: ${why}`, () => undefined);
   }
@@ -23,14 +25,18 @@ if (!docker) {
 
 describe.runIf(docker)('failover under load: the resilient service', () => {
   const incidents: Incident[] = ['swap', 'demote', 'killBackends', 'blackholeSwap', 'restart'];
-  it.each(incidents)('%s: no failed read, every acknowledged write exactly once, one rebuild, writes back within 1 s, no call past its deadline', async (incident) => {
-    await using cluster = await FailoverCluster.builder().start();
-    const r = await runDrill(cluster, () => cluster[incident](), { resilient: true, deadlineMs: DEADLINE_MS });
-    reportDrill(`resilient ${incident}`, r);
-    expectFailoverHeld(r, DEADLINE_MS);
-    expect(r.rebuilds.read).toBeLessThanOrEqual(1);
-    expect(r.rebuilds.write).toBeLessThanOrEqual(1);
-  }, 120_000);
+  it.each(incidents)(
+    '%s: no failed read, every acknowledged write exactly once, one rebuild, writes back within 1 s, no call past its deadline',
+    async (incident) => {
+      await using cluster = await FailoverCluster.builder().start();
+      const r = await runDrill(cluster, () => cluster[incident](), { resilient: true, deadlineMs: DEADLINE_MS });
+      reportDrill(`resilient ${incident}`, r);
+      expectFailoverHeld(r, DEADLINE_MS);
+      expect(r.rebuilds.read).toBeLessThanOrEqual(1);
+      expect(r.rebuilds.write).toBeLessThanOrEqual(1);
+    },
+    120_000,
+  );
 });
 
 // service -> PgBouncer (transaction mode, defaults) -> primary/replica; the failover manager's

@@ -17,7 +17,10 @@ const POOL_MAX = DRILL_SERVER.DB_POOL_MAX ?? 10;
 
 if (!available) {
   const why = 'patroni and etcd are not installed (apt-get install patroni etcd-server; .ci/run does it)';
-  if (process.env.CI === 'true') it('runs the Patroni suite (patroni and etcd are required in CI)', () => { throw new Error(why); });
+  if (process.env.CI === 'true')
+    it('runs the Patroni suite (patroni and etcd are required in CI)', () => {
+      throw new Error(why);
+    });
   else it.skip(`Patroni suite skipped: ${why}`, () => undefined);
 }
 
@@ -27,7 +30,8 @@ const server = (cluster: PatroniCluster) => {
 };
 
 /** Plain reads served by standbys, per host, from the service's routing log lines. */
-const replicaHosts = (r: DrillResult) => new Set(r.logs.filter((l) => l.event === 'db_replica' && l.exclusion === undefined).map((l) => l.host));
+const replicaHosts = (r: DrillResult) =>
+  new Set(r.logs.filter((l) => l.event === 'db_replica' && l.exclusion === undefined).map((l) => l.host));
 
 describe.runIf(available)('Patroni cluster under load: the service lists three hosts, no proxy', () => {
   const scenarios = [
@@ -37,36 +41,49 @@ describe.runIf(available)('Patroni cluster under load: the service lists three h
     ['a replica killed: reads continue on the other standby or the leader', (c: PatroniCluster) => c.killReplica()],
   ] as const;
 
-  it.each(scenarios)('%s: no failed read, every acknowledged write exactly once, writes back within 1 s of the new leader, no call past its deadline, connections per host within the pools', async (name, incident) => {
-    await using cluster = await PatroniCluster.start();
-    // Counted where they count: pg_stat_activity on each host, every 50 ms, through the incident.
-    const samplers = cluster.hostUrls().map((url) => new ConnectionSampler(url));
-    try {
-      const r = await runDrill(cluster, () => incident(cluster), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 5_000, server: server(cluster) });
-      reportDrill(`patroni ${name}`, r);
-      expectFailoverHeld(r, DEADLINE_MS);
-      expect(replicaHosts(r).size).toBeGreaterThan(0);
-      const peaks = samplers.map((s) => s.peak);
-      console.log(`patroni ${name}: peak connections per host ${JSON.stringify(peaks)}`);
-      expect(Math.max(...peaks.map((p) => p['masterdata-read'] ?? 0))).toBeGreaterThan(0);
-      // Per host: the write pool, and for reads the pool that follows the writer plus that host's standby pool.
-      for (const p of peaks) {
-        expect(p['masterdata-write'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
-        expect(p['masterdata-read'] ?? 0).toBeLessThanOrEqual(2 * POOL_MAX);
+  it.each(scenarios)(
+    '%s: no failed read, every acknowledged write exactly once, writes back within 1 s of the new leader, no call past its deadline, connections per host within the pools',
+    async (name, incident) => {
+      await using cluster = await PatroniCluster.start();
+      // Counted where they count: pg_stat_activity on each host, every 50 ms, through the incident.
+      const samplers = cluster.hostUrls().map((url) => new ConnectionSampler(url));
+      try {
+        const r = await runDrill(cluster, () => incident(cluster), {
+          resilient: true,
+          deadlineMs: DEADLINE_MS,
+          afterMs: 5_000,
+          server: server(cluster),
+        });
+        reportDrill(`patroni ${name}`, r);
+        expectFailoverHeld(r, DEADLINE_MS);
+        expect(replicaHosts(r).size).toBeGreaterThan(0);
+        const peaks = samplers.map((s) => s.peak);
+        console.log(`patroni ${name}: peak connections per host ${JSON.stringify(peaks)}`);
+        expect(Math.max(...peaks.map((p) => p['masterdata-read'] ?? 0))).toBeGreaterThan(0);
+        // Per host: the write pool, and for reads the pool that follows the writer plus that host's standby pool.
+        for (const p of peaks) {
+          expect(p['masterdata-write'] ?? 0).toBeLessThanOrEqual(POOL_MAX);
+          expect(p['masterdata-read'] ?? 0).toBeLessThanOrEqual(2 * POOL_MAX);
+        }
+      } finally {
+        await Promise.all(samplers.map((s) => s[Symbol.asyncDispose]()));
       }
-    } finally {
-      await Promise.all(samplers.map((s) => s[Symbol.asyncDispose]()));
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 
   it('a standby whose replay is paused is excluded once over the lag bound, and readmitted after it catches up', async () => {
     await using cluster = await PatroniCluster.start();
     let paused = '';
-    const r = await runDrill(cluster, async () => {
-      paused = await cluster.pauseReplay();
-      await sleep(3_000);
-      await cluster.resumeReplay();
-    }, { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 2_000, server: server(cluster) });
+    const r = await runDrill(
+      cluster,
+      async () => {
+        paused = await cluster.pauseReplay();
+        await sleep(3_000);
+        await cluster.resumeReplay();
+      },
+      { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 2_000, server: server(cluster) },
+    );
     reportDrill('patroni replay paused', r);
     expectFailoverHeld(r, DEADLINE_MS);
     const changes = r.logs.filter((l) => l.event === 'db_replica' && l.host === paused).map((l) => l.exclusion ?? 'serving');
@@ -82,7 +99,11 @@ describe.runIf(available)('the baseline: the same service given one host (a DNS 
   it('after a switchover its writes keep failing to the end of the run', async () => {
     await using cluster = await PatroniCluster.start();
     const single = await cluster.leaderUrl();
-    const r = await runDrill({ url: () => single, origin: cluster.origin, events: cluster.events }, () => cluster.switchover(), { resilient: true, deadlineMs: DEADLINE_MS, afterMs: 4_000 });
+    const r = await runDrill({ url: () => single, origin: cluster.origin, events: cluster.events }, () => cluster.switchover(), {
+      resilient: true,
+      deadlineMs: DEADLINE_MS,
+      afterMs: 4_000,
+    });
     reportDrill('patroni single endpoint, switchover', r);
     const end = Math.max(...r.records.map((x) => x.start));
     expect(r.records.filter((x) => x.op === 'write' && x.code !== Status.OK && x.start > end - 1_000).length).toBeGreaterThan(0);

@@ -12,9 +12,11 @@ if (!endpoint) {
 try {
   const result = await migrateDatabase(endpoint);
   for (const name of result.modified) console.warn(`warning: migration ${name} was modified after it was applied`);
-  console.log(result.applied.length === 0
-    ? `No pending migrations to apply (${String(endpoint)}).`
-    : `Applied ${result.applied.length} migration(s) to ${String(endpoint)}: ${result.applied.join(', ')}`);
+  console.log(
+    result.applied.length === 0
+      ? `No pending migrations to apply (${String(endpoint)}).`
+      : `Applied ${result.applied.length} migration(s) to ${String(endpoint)}: ${result.applied.join(', ')}`,
+  );
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`Migration failed: ${message.replace(/postgres(ql)?:\/\/\S+/g, '<DATABASE_URL>')}`);

@@ -39,9 +39,11 @@ export async function migrateDeploy(client: pg.Client, migrations: readonly Migr
   await acquireLock(client);
   try {
     await ensureMigrationsTable(client);
-    const rows = (await client.query<AppliedRow>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at',
-    )).rows;
+    const rows = (
+      await client.query<AppliedRow>(
+        'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at',
+      )
+    ).rows;
     const failed = rows.filter((r) => r.finished_at === null && r.rolled_back_at === null);
     if (failed.length > 0) {
       throw new MigrationError(
@@ -82,10 +84,12 @@ async function acquireLock(client: pg.Client): Promise<void> {
 }
 
 async function ensureMigrationsTable(client: pg.Client): Promise<void> {
-  const tables = (await client.query<{ relname: string }>(
-    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  const tables = (
+    await client.query<{ relname: string }>(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname = current_schema()`,
-  )).rows.map((r) => r.relname);
+    )
+  ).rows.map((r) => r.relname);
   if (tables.includes('_prisma_migrations')) return;
   if (tables.length > 0) {
     throw new MigrationError(
@@ -116,8 +120,5 @@ async function applyOne(client: pg.Client, migration: MigrationScript): Promise<
       { cause: error },
     );
   }
-  await client.query(
-    'UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-    [id],
-  );
+  await client.query('UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
 }

@@ -3,7 +3,7 @@ import { MIGRATIONS_DIR } from './migrateDatabase.ts';
 import { checksumOf, readMigrationDirectory } from './migrationDirectory.ts';
 
 describe('readMigrationDirectory', () => {
-  it('reads Prisma\'s layout in name order with sha256 checksums', async () => {
+  it("reads Prisma's layout in name order with sha256 checksums", async () => {
     const migrations = await readMigrationDirectory(MIGRATIONS_DIR);
     expect(migrations.map((m) => m.name).slice(0, 2)).toEqual(['20261122000000_init', '20261123230000_item_change_notify']);
     expect(migrations.map((m) => m.name)).toEqual([...migrations.map((m) => m.name)].sort());

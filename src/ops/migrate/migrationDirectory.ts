@@ -16,7 +16,10 @@ export function checksumOf(script: string): string {
 /** Reads `prisma/migrations/<name>/migration.sql` in name order, as Prisma Migrate does. */
 export async function readMigrationDirectory(dir: string): Promise<MigrationScript[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const scripts: MigrationScript[] = [];
   for (const name of names) {
     const script = await readFile(join(dir, name, 'migration.sql'), 'utf8');
