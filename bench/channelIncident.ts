@@ -48,7 +48,7 @@ async function startItemService(tls: boolean): Promise<{ target: string; proc: C
   const proc = spawn(process.execPath, ['src/main.ts'], {
     env: {
       ...process.env,
-      DATABASE_URL: db.url,
+      DATABASE_URL: db.url(),
       GRPC_PORT: String(port),
       METRICS_PORT: 'off',
       LOG_LEVEL: 'warn',

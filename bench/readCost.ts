@@ -19,8 +19,8 @@ await db.query(`INSERT INTO item (tenant_id, store_code, item_code, description,
   SELECT 'demo', 'S001', 'T' || lpad(n::text, 5, '0'), 'Bench item ' || n, 'BENCH ' || n, 1 + (n % 500) / 100.0, 'STD' FROM generate_series(1, ${ITEMS}) AS n`);
 await db.query('ANALYZE item');
 
-const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 1 }) });
-const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url(), max: 1 }) });
+const pool = new pg.Pool({ connectionString: db.url(), max: 1 });
 const repo = new ItemRepository({ db: () => prisma });
 const key = { tenantId: 'demo', storeCode: 'S001' };
 const codes = (n: number, i: number) =>

@@ -36,11 +36,16 @@ const config = { ...loadConfig({ GRPC_PORT: '0', METRICS_PORT: 'off', LOG_LEVEL:
 const log = createLogger('silent');
 
 // With the wrapper: the service exactly as shipped.
-const scoped = await startItemServer({ config, endpoint: DatabaseEndpoint.parse(db.url), log, pageTokenSecret: 'bench-secret-0123456789' });
+const scoped = await startItemServer({
+  config,
+  endpoint: DatabaseEndpoint.parse(db.url()),
+  log,
+  pageTokenSecret: 'bench-secret-0123456789',
+});
 
 // Without it: the same handlers and the same logging interceptor, repositories on one plain
 // PrismaClient: no scope, no retry, no deadline timer. Only the wrapper differs.
-const plainPool = new pg.Pool({ connectionString: db.url, max: config.DB_POOL_MAX });
+const plainPool = new pg.Pool({ connectionString: db.url(), max: config.DB_POOL_MAX });
 const plainPrisma = new PrismaClient({ adapter: new PrismaPg(plainPool) });
 const direct = { db: () => plainPrisma };
 const bare = new Server({ interceptors: [serverMiddleware(callLog(log, new ServiceMetrics()))] });

@@ -99,9 +99,9 @@ message.copy(frame, 5);
 const body = join(dir, 'get-item.grpc');
 writeFileSync(body, frame);
 
-const serviceEnv = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', METRICS_PORT: '0', PAGE_TOKEN_SECRET: 'bench-secret-0123456789' };
+const serviceEnv = { DATABASE_URL: db.url(), LOG_LEVEL: 'warn', METRICS_PORT: '0', PAGE_TOKEN_SECRET: 'bench-secret-0123456789' };
 const bare = await serverProcess('bench/throughput/bareServer.ts', {});
-const naive = await serverProcess('bench/throughput/naiveServer.ts', { DATABASE_URL: db.url });
+const naive = await serverProcess('bench/throughput/naiveServer.ts', { DATABASE_URL: db.url() });
 await using off = await ServiceProcess.start({ ...serviceEnv, DB_RESILIENCE: 'off', ITEM_CACHE: 'off' });
 await using uncached = await ServiceProcess.start({ ...serviceEnv, ITEM_CACHE: 'off' });
 await using cached = await ServiceProcess.start(serviceEnv);

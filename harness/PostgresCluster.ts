@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { PostgresFixture } from './PostgresFixture.ts';
 
 const run = promisify(execFile);
 const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -28,7 +29,7 @@ export async function freePort(): Promise<number> {
  * A throwaway PostgreSQL server of its own (initdb in a temp dir, a free port, trust auth,
  * fsync off), so a test may restart, stop or make read-only a server nobody else uses.
  */
-export class PostgresCluster implements AsyncDisposable {
+export class PostgresCluster implements PostgresFixture {
   readonly dir: string;
   readonly port: number;
 

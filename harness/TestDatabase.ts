@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { PostgresFixture } from './PostgresFixture.ts';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
 
@@ -13,28 +14,33 @@ export function databaseUrl(base: string, database: string): string {
 }
 
 /** A database of its own for one test file, migrated and seeded; dropped on dispose. */
-export class TestDatabase implements AsyncDisposable {
+export class TestDatabase implements PostgresFixture {
   readonly name: string;
-  readonly url: string;
+  readonly #url: string;
   readonly #adminUrl: string;
 
   private constructor(adminUrl: string, name: string) {
     this.#adminUrl = adminUrl;
     this.name = name;
-    this.url = databaseUrl(adminUrl, name);
+    this.#url = databaseUrl(adminUrl, name);
+  }
+
+  /** This database, or another one on the same server. */
+  url(database?: string): string {
+    return database === undefined ? this.#url : databaseUrl(this.#adminUrl, database);
   }
 
   static async create(options: { migrate?: boolean; seed?: boolean; adminUrl?: string } = {}): Promise<TestDatabase> {
     const adminUrl = options.adminUrl ?? ADMIN_URL;
     const db = new TestDatabase(adminUrl, `test_${randomBytes(6).toString('hex')}`);
     await withClient(adminUrl, (c) => c.query(`CREATE DATABASE "${db.name}"`));
-    if (options.migrate ?? true) await migrateDatabase(db.url);
-    if (options.seed ?? true) await seedDemoData(db.url);
+    if (options.migrate ?? true) await migrateDatabase(db.url());
+    if (options.seed ?? true) await seedDemoData(db.url());
     return db;
   }
 
   query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return withClient(this.url, async (c) => (await c.query<R>(sql, params)).rows);
+    return withClient(this.url(), async (c) => (await c.query<R>(sql, params)).rows);
   }
 
   /** Runs SQL on the administrative database (e.g. ALTER DATABASE, which a read-only database refuses). */

@@ -72,7 +72,7 @@ async function capture(name: string, expectKind: string, fn: () => Promise<unkno
 
 await using db = await TestDatabase.create();
 await using proxy = await TcpProxy.start({ host: '127.0.0.1', port: 5432 });
-const viaProxy = new URL(db.url);
+const viaProxy = new URL(db.url());
 viaProxy.port = String(proxy.port);
 const makePrisma = (url: string, extra: pg.PoolConfig = {}) => {
   const pool = new pg.Pool({ connectionString: url, application_name: 'masterdata-capture', ...extra });
@@ -82,7 +82,7 @@ const makePrisma = (url: string, extra: pg.PoolConfig = {}) => {
 const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
 
 {
-  const { prisma, pool } = makePrisma(db.url);
+  const { prisma, pool } = makePrisma(db.url());
   await prisma.item.count();
   later(150, () => void db.terminateBackends('masterdata-capture'));
   await capture('prisma raw query, backend terminated', 'connection_lost', () => prisma.$queryRaw`SELECT pg_sleep(2)`);
@@ -99,7 +99,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
     prisma.item.update({ where: { id: 999_999n }, data: { active: false } }),
   );
   await db.admin(`ALTER DATABASE "${db.name}" SET default_transaction_read_only = on`);
-  const ro = makePrisma(db.url);
+  const ro = makePrisma(db.url());
   await capture('prisma write on read-only server', 'read_only', () =>
     ro.prisma.store.create({ data: { tenantId: 'x', storeCode: 'y', name: 'z', currency: 'EUR' } }),
   );
@@ -149,10 +149,10 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   await capture('pg client connect refused', 'unavailable', () => client.connect());
 }
 {
-  const pool = new pg.Pool({ connectionString: db.url, statement_timeout: 100 });
+  const pool = new pg.Pool({ connectionString: db.url(), statement_timeout: 100 });
   await capture('pg statement_timeout', 'statement_timeout', () => pool.query('SELECT pg_sleep(1)'));
   await pool.end();
-  const client = new pg.Client({ connectionString: db.url, application_name: 'masterdata-capture' });
+  const client = new pg.Client({ connectionString: db.url(), application_name: 'masterdata-capture' });
   client.on('error', () => undefined);
   await client.connect();
   await db.terminateBackends('masterdata-capture');
@@ -162,7 +162,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
 {
   await db.admin(`ALTER DATABASE "${db.name}" SET default_transaction_read_only = on`);
   const pool = createPgPool({
-    endpoint: DatabaseEndpoint.parse(db.url),
+    endpoint: DatabaseEndpoint.parse(db.url()),
     max: 1,
     connectTimeoutMs: 1000,
     queryTimeoutMs: 1000,
@@ -179,7 +179,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
 
 // Saturation, server-side limits and permanent refusals: what load and misconfiguration throw.
 {
-  const { prisma, pool } = makePrisma(db.url, { max: 1 });
+  const { prisma, pool } = makePrisma(db.url(), { max: 1 });
   const holding = prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_sleep(0.5)`;
   });
@@ -198,23 +198,23 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   );
   await prisma.$disconnect();
   await pool.end();
-  const small = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 });
+  const small = new pg.Pool({ connectionString: db.url(), max: 1, connectionTimeoutMillis: 100 });
   const held = await small.connect();
   await capture('pg pool checkout timed out, pool saturated', 'saturated', () => small.connect());
   held.release();
   await small.end();
 }
 {
-  const locker = new pg.Client({ connectionString: db.url });
+  const locker = new pg.Client({ connectionString: db.url() });
   await locker.connect();
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
-  const waiter = new pg.Pool({ connectionString: db.url, options: '-c lock_timeout=100' });
+  const waiter = new pg.Pool({ connectionString: db.url(), options: '-c lock_timeout=100' });
   await capture('pg lock_timeout behind a held lock (55P03)', 'statement_timeout', () => waiter.query('SELECT count(*) FROM item'));
   await waiter.end();
   // The layer's own read timeout on a statement stuck behind the lock: cancelled, connection kept.
   const guarded = new ResilientPool({
-    createInner: () => new pg.Pool({ connectionString: db.url, max: 1 }),
+    createInner: () => new pg.Pool({ connectionString: db.url(), max: 1 }),
     minRebuildIntervalMs: 0,
     queryTimeout: () => 100,
   });
@@ -226,7 +226,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   await locker.end();
 }
 {
-  const missing = new URL(db.url);
+  const missing = new URL(db.url());
   missing.pathname = '/no_such_database';
   const { prisma, pool } = makePrisma(missing.toString());
   await capture('prisma connect to a database that does not exist (3D000)', 'misconfigured', () => prisma.item.count());
@@ -234,7 +234,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   await pool.end();
   await db.admin('DROP ROLE IF EXISTS capture_limited');
   await db.admin('CREATE ROLE capture_limited LOGIN CONNECTION LIMIT 0');
-  const limited = new URL(db.url);
+  const limited = new URL(db.url());
   limited.username = 'capture_limited';
   const full = makePrisma(limited.toString());
   await capture('prisma connect beyond a connection limit (53300)', 'saturated', () => full.prisma.item.count());
@@ -256,7 +256,7 @@ const later = (ms: number, fn: () => unknown) => setTimeout(fn, ms);
   chownSync(dir, uid, Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
   const bouncer = spawn('runuser', ['-u', 'postgres', '--', 'pgbouncer', join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
-  const url = new URL(db.url);
+  const url = new URL(db.url());
   url.port = String(port);
   const pool = createPgPool({
     endpoint: DatabaseEndpoint.parse(url.toString()),

@@ -11,9 +11,9 @@ import { TestDatabase } from '../harness/TestDatabase.ts';
 describe('the call scope', () => {
   it('gives work that returns a Prisma query unawaited the deadline-derived query timeout', async () => {
     await using db = await TestDatabase.create();
-    const database = new Database(databaseSettings(db.url, { queryTimeoutMs: 5_000, statementTimeoutMs: 0 }));
+    const database = new Database(databaseSettings(db.url(), { queryTimeoutMs: 5_000, statementTimeoutMs: 0 }));
     const items = new ItemRepository(database.scope);
-    const locker = new pg.Client({ connectionString: db.url });
+    const locker = new pg.Client({ connectionString: db.url() });
     await locker.connect();
     try {
       await locker.query('BEGIN');

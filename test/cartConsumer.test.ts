@@ -20,7 +20,7 @@ async function cartFor(target: string, pool: ChannelPool, itemTimeoutMs = 1_000)
 describe("cart consumer with request-scoped repositories (the incident's shape)", () => {
   it('200 requests from 3 concurrent users create exactly one channel, and shutdown closes it', async () => {
     await using db = await TestDatabase.create();
-    await using items = await startTestServer(db.url);
+    await using items = await startTestServer(db.url());
     const pool = new ChannelPool();
     const cart = await cartFor(items.address, pool);
     const codes = ['4011', '1001', '2001', '5003'];
@@ -56,7 +56,7 @@ describe("cart consumer with request-scoped repositories (the incident's shape)"
 
   it('prices a cart exactly and answers bad input with 400/404', async () => {
     await using db = await TestDatabase.create();
-    await using items = await startTestServer(db.url);
+    await using items = await startTestServer(db.url());
     const pool = new ChannelPool();
     const cart = await cartFor(items.address, pool);
     const quote = (await (
@@ -81,7 +81,7 @@ describe("cart consumer with request-scoped repositories (the incident's shape)"
 
   it('a dead item server gives a clear 503 within the deadline, and the pool recovers when it returns', async () => {
     await using db = await TestDatabase.create();
-    const first = await startTestServer(db.url);
+    const first = await startTestServer(db.url());
     const target = first.address;
     const port = first.server.port;
     const pool = new ChannelPool();
@@ -96,7 +96,7 @@ describe("cart consumer with request-scoped repositories (the incident's shape)"
     expect(await down.json()).toMatchObject({ error: 'the item service is unavailable; try again shortly' });
     expect(elapsed).toBeLessThan(800 + 300);
 
-    await using again = await startTestServer(db.url, { GRPC_PORT: port });
+    await using again = await startTestServer(db.url(), { GRPC_PORT: port });
     expect(again.server.port).toBe(port);
     let recoveredAfter = Number.NaN;
     const t1 = performance.now();

@@ -14,7 +14,7 @@ let codes: string[];
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  t = await startTestServer(db.url);
+  t = await startTestServer(db.url());
   codes = (
     await db.query<{ item_code: string }>(`SELECT item_code FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' ORDER BY item_code`)
   ).map((r) => r.item_code);
@@ -64,7 +64,7 @@ describe('coalesced item lookups', () => {
   });
 
   it('let a caller with a short deadline leave at its deadline while callers with longer ones get their answer from the same query', async () => {
-    await withClient(db.url, async (lock) => {
+    await withClient(db.url(), async (lock) => {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE item IN ACCESS EXCLUSIVE MODE');
       const start = performance.now();

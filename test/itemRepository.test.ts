@@ -15,7 +15,7 @@ beforeAll(async () => {
   await db.query(
     `UPDATE item SET unit_cost = 0.1234, minimum_age = 18, barcode = NULL WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'`,
   );
-  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 1 }) });
+  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url(), max: 1 }) });
   items = new ItemRepository({ db: () => prisma });
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ let t: TestServer;
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  t = await startTestServer(db.url);
+  t = await startTestServer(db.url());
 });
 afterAll(async () => {
   await t[Symbol.asyncDispose]();
@@ -281,6 +281,6 @@ describe('bad input gets a clear status and the server keeps serving', () => {
       tenant: 'nobody',
       durationMs: expect.any(Number) as number,
     });
-    expect(JSON.stringify(t.logs)).not.toContain(db.url);
+    expect(JSON.stringify(t.logs)).not.toContain(db.url());
   });
 });

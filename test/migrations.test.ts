@@ -87,7 +87,7 @@ const column = (model: DmmfModel, field: string) => {
 describe('migrations match schema.prisma (drift test)', () => {
   it('a freshly migrated database has exactly the models, fields, types, nullability, uniques, indexes and foreign keys of the schema', async () => {
     await using db = await TestDatabase.create({ seed: false });
-    const actual = await withClient(db.url, describeSchema);
+    const actual = await withClient(db.url(), describeSchema);
     const models = dmmf.datamodel.models;
     expect([...actual.tables.keys()].sort()).toEqual([...models.map((m) => m.dbName ?? m.name), '_prisma_migrations'].sort());
     for (const model of models) {
@@ -146,8 +146,8 @@ describe('migrations match schema.prisma (drift test)', () => {
 describe('npm run db:migrate behaves like prisma migrate deploy', () => {
   it('records each migration in _prisma_migrations with its sha256 checksum, and a second run applies nothing', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
-    expect((await migrateDatabase(db.url)).applied).toEqual(ALL);
-    expect((await migrateDatabase(db.url)).applied).toEqual([]);
+    expect((await migrateDatabase(db.url())).applied).toEqual(ALL);
+    expect((await migrateDatabase(db.url())).applied).toEqual([]);
     const rows = await db.query<{
       id: string;
       checksum: string;
@@ -171,7 +171,7 @@ describe('npm run db:migrate behaves like prisma migrate deploy', () => {
   it('refuses a non-empty database that has no migration history (P3005)', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
     await db.query('CREATE TABLE legacy (id int)');
-    await expect(migrateDatabase(db.url)).rejects.toMatchObject({ code: 'P3005' });
+    await expect(migrateDatabase(db.url())).rejects.toMatchObject({ code: 'P3005' });
   });
 
   it('rolls a failed migration back, records it, and refuses to go on until it is resolved (P3018, then P3009)', async () => {
@@ -183,7 +183,7 @@ describe('npm run db:migrate behaves like prisma migrate deploy', () => {
       join(dir, '20261123000000_broken', 'migration.sql'),
       'ALTER TABLE "item" ADD COLUMN "half" INTEGER;\nSELECT * FROM no_such_table;\n',
     );
-    const first = await migrateDatabase(db.url, dir).catch((e: unknown) => e);
+    const first = await migrateDatabase(db.url(), dir).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(MigrationError);
     expect(first).toMatchObject({ code: 'P3018' });
     const failed = await db.query<{ finished_at: Date | null; logs: string }>(
@@ -192,12 +192,12 @@ describe('npm run db:migrate behaves like prisma migrate deploy', () => {
     expect(failed[0]?.finished_at).toBeNull();
     expect(failed[0]?.logs).toMatch(/no_such_table/);
     expect(await db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'item' AND column_name = 'half'")).toEqual([]);
-    await expect(migrateDatabase(db.url, dir)).rejects.toMatchObject({ code: 'P3009' });
+    await expect(migrateDatabase(db.url(), dir)).rejects.toMatchObject({ code: 'P3009' });
   });
 
   it("serialises concurrent deploys with Prisma's advisory lock: each migration is applied once", async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
-    const results = await Promise.all([migrateDatabase(db.url), migrateDatabase(db.url), migrateDatabase(db.url)]);
+    const results = await Promise.all([migrateDatabase(db.url()), migrateDatabase(db.url()), migrateDatabase(db.url())]);
     expect(results.flatMap((r) => r.applied)).toEqual(ALL);
     expect(await db.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: ALL.length }]);
   });

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const settings = (over: Partial<Parameters<typeof createPgPool>[0]> = {}) => ({
-  endpoint: DatabaseEndpoint.parse(db.url),
+  endpoint: DatabaseEndpoint.parse(db.url()),
   max: 2,
   connectTimeoutMs: 1_000,
   queryTimeoutMs: 2_000,
@@ -145,7 +145,7 @@ describe('ResilientPool', () => {
   });
 
   it('runs reads without a transaction, consistent reads in one REPEATABLE READ transaction, writes in a transaction', async () => {
-    const database = new Database(databaseSettings(db.url, { retryMinRemainingMs: 0 }));
+    const database = new Database(databaseSettings(db.url(), { retryMinRemainingMs: 0 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
     const probe = () =>
       database.scope
@@ -170,7 +170,7 @@ describe('ResilientPool', () => {
   });
 
   it('100 rebuilds in a row under queries leave open connections and memory bounded', async () => {
-    const database = new Database(databaseSettings(db.url, { max: 4, retryMinRemainingMs: 0 }));
+    const database = new Database(databaseSettings(db.url(), { max: 4, retryMinRemainingMs: 0 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
     const work = () => database.scope.db().item.findFirst({ where: { itemCode: '4011' } });
     await database.run('read', budget(), work);

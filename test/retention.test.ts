@@ -36,7 +36,7 @@ describe('upsert_request retention', () => {
       SELECT 'demo', 'old-' || n, repeat('0', 64), NULL, '{}'::jsonb, now() - interval '8 days' - n * interval '1 second' FROM generate_series(1, 1200) AS n`);
     await db.query(`INSERT INTO upsert_request (tenant_id, request_id, fingerprint, item_id, response, created_at)
       SELECT 'demo', 'young-' || n, repeat('0', 64), NULL, '{}'::jsonb, now() - interval '6 days' FROM generate_series(1, 10) AS n`);
-    await using t = await startTestServer(db.url, {
+    await using t = await startTestServer(db.url(), {
       UPSERT_REQUEST_RETENTION: 7 * DAY,
       UPSERT_REQUEST_RETENTION_CHECK_MS: 1_000,
       LOG_LEVEL: 'info',
@@ -54,7 +54,7 @@ describe('upsert_request retention', () => {
   });
 
   it('applies a request id older than the retention anew: it is no longer known', async () => {
-    await using t = await startTestServer(db.url, { UPSERT_REQUEST_RETENTION: 7 * DAY, UPSERT_REQUEST_RETENTION_CHECK_MS: 1_000 });
+    await using t = await startTestServer(db.url(), { UPSERT_REQUEST_RETENTION: 7 * DAY, UPSERT_REQUEST_RETENTION_CHECK_MS: 1_000 });
     const request = {
       tenantId: 'demo',
       storeCode: 'S001',
@@ -80,7 +80,7 @@ describe('upsert_request retention', () => {
     await db.query(
       `INSERT INTO upsert_request (tenant_id, request_id, fingerprint, item_id, response, created_at) VALUES ('demo', 'ancient-1', repeat('0', 64), NULL, '{}', now() - interval '400 days')`,
     );
-    await using t = await startTestServer(db.url, { UPSERT_REQUEST_RETENTION: 0, UPSERT_REQUEST_RETENTION_CHECK_MS: 1_000 });
+    await using t = await startTestServer(db.url(), { UPSERT_REQUEST_RETENTION: 0, UPSERT_REQUEST_RETENTION_CHECK_MS: 1_000 });
     await sleep(1_500);
     expect(await db.query(`SELECT 1 FROM upsert_request WHERE request_id = 'ancient-1'`)).toHaveLength(1);
     expect(

@@ -51,7 +51,7 @@ function listServicesByReflection(address: string): Promise<string[]> {
 describe('what operators and stock tools see', () => {
   it('answers the standard health check and lists its services by reflection', async () => {
     await using db = await TestDatabase.create();
-    await using t = await startTestServer(db.url);
+    await using t = await startTestServer(db.url());
     expect(await healthCheck(t.address, '')).toBe('SERVING');
     expect(await healthCheck(t.address, 'masterdata.v1.ItemService')).toBe('SERVING');
     expect(await listServicesByReflection(t.address)).toEqual(
@@ -61,21 +61,21 @@ describe('what operators and stock tools see', () => {
 
   it('serves Prometheus metrics over HTTP', async () => {
     await using db = await TestDatabase.create();
-    await using t = await startTestServer(db.url);
+    await using t = await startTestServer(db.url());
     await t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' });
     const body = await (await fetch(`http://127.0.0.1:${t.server.metricsPort}/metrics`)).text();
     expect(body).toContain(
       'masterdata_grpc_server_handling_seconds_bucket{le="0.005",method="/masterdata.v1.ItemService/GetItemDetail",code="OK"}',
     );
     expect(body).toContain('masterdata_health_serving 1');
-    expect(body).not.toContain(db.url);
+    expect(body).not.toContain(db.url());
   });
 
   it('on shutdown finishes the call in flight, refuses new ones, and closes the database', async () => {
     await using db = await TestDatabase.create();
-    const t = await startTestServer(db.url);
+    const t = await startTestServer(db.url());
     // Hold a row lock so the upsert is in flight when shutdown starts.
-    await withClient(db.url, async (locker) => {
+    await withClient(db.url(), async (locker) => {
       await locker.query('BEGIN');
       await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");
       const inFlight = t.api.upsertItem(
@@ -121,7 +121,7 @@ describe('cancellation', () => {
   it('a call cancelled (deadline) while its query waits on a lock releases its connection', async () => {
     await using db = await TestDatabase.create();
     // One connection in the write pool: the next write can only run if the cancelled one gave it back.
-    await using t = await startTestServer(db.url, { DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 30_000, DB_QUERY_TIMEOUT_MS: 30_000 });
+    await using t = await startTestServer(db.url(), { DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 30_000, DB_QUERY_TIMEOUT_MS: 30_000 });
     const fields = {
       barcode: '',
       description: 'Bananas, loose',
@@ -135,7 +135,7 @@ describe('cancellation', () => {
       soldByWeight: true,
       minimumAge: 0,
     };
-    await withClient(db.url, async (locker) => {
+    await withClient(db.url(), async (locker) => {
       await locker.query('BEGIN');
       await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");
       const blocked = await t.api
@@ -210,7 +210,7 @@ describe('the service process', () => {
   it('migrates, serves, and exits 0 on SIGTERM', async () => {
     await using db = await TestDatabase.create({ migrate: false, seed: false });
     // The local server trusts the connection, so the password is never checked: it is here to be kept secret.
-    const withPassword = db.url.replace('postgres@', 'postgres:s3cret-pw@');
+    const withPassword = db.url().replace('postgres@', 'postgres:s3cret-pw@');
     const result = await run({ DATABASE_URL: withPassword, GRPC_PORT: '0', METRICS_PORT: 'off', SEED_DEMO_DATA: 'true' }, (proc) =>
       proc.kill('SIGTERM'),
     );
@@ -223,7 +223,7 @@ describe('the service process', () => {
   it('npm start passes SIGTERM to the service: it drains and stops, no orphan is left', async () => {
     await using db = await TestDatabase.create();
     const npm = spawn('npm', ['start'], {
-      env: { ...process.env, DATABASE_URL: db.url, GRPC_PORT: '0', METRICS_PORT: 'off' },
+      env: { ...process.env, DATABASE_URL: db.url(), GRPC_PORT: '0', METRICS_PORT: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

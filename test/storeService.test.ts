@@ -12,7 +12,7 @@ let t: TestServer;
 
 beforeAll(async () => {
   db = await TestDatabase.create({ seed: false });
-  t = await startTestServer(db.url);
+  t = await startTestServer(db.url());
 });
 afterAll(async () => {
   await t[Symbol.asyncDispose]();

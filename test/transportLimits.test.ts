@@ -61,7 +61,7 @@ function connect(address: string): http2.ClientHttp2Session {
 
 describe('transport limits', () => {
   it('a body that does not decode gets INTERNAL (as grpc-java and grpc-go answer), and the server keeps serving', async () => {
-    await using t = await startTestServer(db.url);
+    await using t = await startTestServer(db.url());
     const session = connect(t.address);
     try {
       const answer = await rawCall(session, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
@@ -76,7 +76,7 @@ describe('transport limits', () => {
   });
 
   it('metadata over the limit gets RESOURCE_EXHAUSTED naming the limit, and the call log records it', async () => {
-    await using t = await startTestServer(db.url, { GRPC_MAX_METADATA_BYTES: 2_048 });
+    await using t = await startTestServer(db.url(), { GRPC_MAX_METADATA_BYTES: 2_048 });
     const session = connect(t.address);
     try {
       const answer = await rawCall(session, Buffer.alloc(0), { 'x-padding': 'p'.repeat(4_000) });
@@ -90,7 +90,7 @@ describe('transport limits', () => {
   });
 
   it('bounds calls in flight, advertises its stream limit, and ends streams whose request never arrives', async () => {
-    await using t = await startTestServer(db.url, {
+    await using t = await startTestServer(db.url(), {
       GRPC_MAX_CALLS_IN_FLIGHT: 5,
       GRPC_MAX_CONCURRENT_STREAMS: 50,
       GRPC_MESSAGE_TIMEOUT_MS: 500,

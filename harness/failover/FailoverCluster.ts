@@ -5,6 +5,7 @@ import { freePort } from '../PostgresCluster.ts';
 import { TcpProxy } from '../TcpProxy.ts';
 import { PgBouncer } from './PgBouncer.ts';
 import { withClient } from '../TestDatabase.ts';
+import type { PostgresFixture } from '../PostgresFixture.ts';
 
 const ENTRYPOINT = fileURLToPath(new URL('../../docker/postgres/docker-entrypoint.sh', import.meta.url));
 const PASSWORD = 'failover-drill';
@@ -37,7 +38,7 @@ interface Node {
  * endpoint whose address never changes — like the incident, where the DNS name stayed the same.
  * Containers use the host network and distinct loopback ports, so no traffic leaves 127.0.0.1.
  */
-export class FailoverCluster implements AsyncDisposable {
+export class FailoverCluster implements PostgresFixture {
   readonly events: ClusterEvent[] = [];
   readonly #proxy: TcpProxy;
   /** performance.now() value that event times are measured from. */

@@ -7,6 +7,7 @@ import { probeHost } from '../../src/db/probeHost.ts';
 import type { ClusterEvent } from '../failover/FailoverCluster.ts';
 import { freePort } from '../PostgresCluster.ts';
 import { patroniConfig, type PatroniTimings } from './patroniConfig.ts';
+import type { PostgresFixture } from '../PostgresFixture.ts';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -33,7 +34,7 @@ interface Node {
  * loses an acknowledged commit. No proxy and no DNS name: clients list the three hosts.
  * Host processes rather than containers: the three nodes and etcd start in about 15 s here.
  */
-export class PatroniCluster implements AsyncDisposable {
+export class PatroniCluster implements PostgresFixture {
   readonly events: ClusterEvent[] = [];
   readonly origin = performance.now();
   readonly #dir: string;
