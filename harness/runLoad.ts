@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import type { ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
+import { itemFields } from './itemFields.ts';
 
 export interface CallRecord {
   readonly op: 'read' | 'write';
@@ -57,19 +58,7 @@ export async function runLoad(o: LoadOptions): Promise<CallRecord[]> {
               itemCode,
               requestId,
               expectedVersion: 0,
-              item: {
-                barcode: '',
-                description: 'load item',
-                shortDescription: 'LOAD',
-                unitPrice: '1.00',
-                unitCost: '',
-                taxCode: 'STD',
-                categoryCode: '',
-                active: true,
-                discountable: true,
-                soldByWeight: false,
-                minimumAge: 0,
-              },
+              item: itemFields({ description: 'load item', shortDescription: 'LOAD' }),
             },
             { timeoutMs: o.deadlineMs },
           );

@@ -10,6 +10,7 @@ import { PostgresCluster } from '../harness/PostgresCluster.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { withClient } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 // The item cache on a real PostgreSQL server of the test's own (it is stopped in one test):
 // LISTEN/NOTIFY invalidation across instances, listener loss, read-your-writes, stale-if-error.
@@ -24,19 +25,7 @@ afterAll(async () => {
 });
 
 const CACHE = { ITEM_CACHE: true, LOG_LEVEL: 'info' as const };
-const item = (description: string) => ({
-  barcode: '',
-  description,
-  shortDescription: 'CACHE',
-  unitPrice: '1.00',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
-});
+const item = (description: string) => itemFields({ description, shortDescription: 'CACHE' });
 const get = (t: TestServer, itemCode: string) =>
   t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode }, { timeoutMs: 2_000 });
 const metric = async (t: TestServer, name: string) =>

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemFields, UpsertItemRequest } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 let db: TestDatabase;
 let t: TestServer;
@@ -26,20 +27,7 @@ async function failure(promise: Promise<unknown>): Promise<ServiceError> {
   throw new Error('expected the call to fail');
 }
 
-const fields = (over: Partial<ItemFields> = {}): ItemFields => ({
-  barcode: '',
-  description: 'Test item',
-  shortDescription: 'TEST',
-  unitPrice: '2.50',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
-  ...over,
-});
+const fields = (over: Partial<ItemFields> = {}): ItemFields => itemFields({ unitPrice: '2.50', ...over });
 const upsert = (over: Partial<UpsertItemRequest> = {}): UpsertItemRequest => ({
   tenantId: 'demo',
   storeCode: 'S001',

@@ -9,6 +9,7 @@ import { PostgresCluster } from '../harness/PostgresCluster.ts';
 import { runLoad, sleep, summarise } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { holdTableLock } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 // Saturation is not an outage: a real PostgreSQL server of the test's own (so it can be stopped),
 // the real service, and connections counted where they count, in pg_stat_activity.
@@ -31,19 +32,7 @@ const codeOf = (p: Promise<unknown>) =>
     () => Status.OK,
     (e: unknown) => (e as ServiceError).code,
   );
-const item = {
-  barcode: '',
-  description: 'burst',
-  shortDescription: 'BURST',
-  unitPrice: '1.00',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
-};
+const item = itemFields({ description: 'burst', shortDescription: 'BURST' });
 
 describe('overload is not an outage', () => {
   it('a burst far above the pool size gets no INTERNAL, causes no rebuild, no retry, and stays within the pool size', async () => {

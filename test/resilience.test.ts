@@ -7,6 +7,7 @@ import { runLoad, sleep, summarise, type CallRecord } from '../harness/runLoad.t
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { TcpProxy } from '../harness/TcpProxy.ts';
 import { withClient } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 // Real PostgreSQL servers of the test's own behind a TCP proxy: the proxy is the stable
 // endpoint (the "same DNS name") the service connects to.
@@ -151,19 +152,7 @@ describe('resilience under steady concurrent load', () => {
           itemCode,
           requestId,
           expectedVersion: 0,
-          item: {
-            barcode: '',
-            description: 'COMMIT in the data is not a COMMIT',
-            shortDescription: 'COMMIT',
-            unitPrice: '1.00',
-            unitCost: '',
-            taxCode: 'STD',
-            categoryCode: '',
-            active: true,
-            discountable: true,
-            soldByWeight: false,
-            minimumAge: 0,
-          },
+          item: itemFields({ description: 'COMMIT in the data is not a COMMIT', shortDescription: 'COMMIT' }),
         },
         { timeoutMs: 5_000 },
       );

@@ -4,6 +4,7 @@ import { metricTotal } from '../harness/metricTotal.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 // upsert_request must not grow forever: records older than UPSERT_REQUEST_RETENTION are deleted
 // in the background, in batches, counted and logged; a request id older than that is new again.
@@ -16,19 +17,7 @@ afterAll(async () => {
 });
 
 const DAY = 86_400_000;
-const item = {
-  barcode: '',
-  description: 'Kept',
-  shortDescription: 'KEPT',
-  unitPrice: '1.00',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
-};
+const item = itemFields({ description: 'Kept', shortDescription: 'KEPT' });
 
 describe('upsert_request retention', () => {
   it('deletes records older than the retention in batches, keeps the younger ones, and counts and logs it', async () => {

@@ -7,6 +7,7 @@ import { service as healthService } from 'grpc-health-check';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { TestDatabase, withClient } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 function healthCheck(address: string, service: string): Promise<string> {
   const client = new Client(address, credentials.createInsecure());
@@ -85,19 +86,14 @@ describe('what operators and stock tools see', () => {
           itemCode: '4011',
           requestId: randomUUID(),
           expectedVersion: 0,
-          item: {
-            barcode: '',
+          item: itemFields({
             description: 'Bananas, loose',
             shortDescription: 'BANANAS',
             unitPrice: '2.09',
-            unitCost: '',
             taxCode: 'FOOD',
             categoryCode: 'produce',
-            active: true,
-            discountable: true,
             soldByWeight: true,
-            minimumAge: 0,
-          },
+          }),
         },
         { timeoutMs: 10_000 },
       );
@@ -122,19 +118,14 @@ describe('cancellation', () => {
     await using db = await TestDatabase.create();
     // One connection in the write pool: the next write can only run if the cancelled one gave it back.
     await using t = await startTestServer(db.url(), { DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 30_000, DB_QUERY_TIMEOUT_MS: 30_000 });
-    const fields = {
-      barcode: '',
+    const fields = itemFields({
       description: 'Bananas, loose',
       shortDescription: 'BANANAS',
       unitPrice: '2.19',
-      unitCost: '',
       taxCode: 'FOOD',
       categoryCode: 'produce',
-      active: true,
-      discountable: true,
       soldByWeight: true,
-      minimumAge: 0,
-    };
+    });
     await withClient(db.url(), async (locker) => {
       await locker.query('BEGIN');
       await locker.query("SELECT 1 FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011' FOR UPDATE");

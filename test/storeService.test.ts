@@ -5,6 +5,7 @@ import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
+import { itemFields } from '../harness/itemFields.ts';
 
 // The store API on a database with no demo data: a fresh deployment must be usable through gRPC alone.
 let db: TestDatabase;
@@ -34,19 +35,7 @@ const store = (over: Record<string, string> = {}) => ({
   requestId: randomUUID(),
   ...over,
 });
-const item = {
-  barcode: '',
-  description: 'Tea',
-  shortDescription: 'TEA',
-  unitPrice: '2.50',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
-};
+const item = itemFields({ description: 'Tea', shortDescription: 'TEA', unitPrice: '2.50' });
 
 describe('StoreService', () => {
   it('registers a store on an empty database, after which items can be stored in it and read back', async () => {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { ItemServiceClient } from '../../src/generated/proto/masterdata/v1/item_service.ts';
+import { itemFields } from '../../harness/itemFields.ts';
 
 export type LoadPlan =
   | { readonly kind: 'burst'; readonly target: string; readonly op: 'read' | 'write'; readonly count: number; readonly deadlineMs: number }
@@ -58,19 +59,7 @@ function call(op: 'read' | 'write', n: number, deadlineMs: number): Promise<numb
         itemCode,
         requestId: randomUUID(),
         expectedVersion: 0,
-        item: {
-          barcode: '',
-          description: 'overload bench',
-          shortDescription: 'BENCH',
-          unitPrice: '1.00',
-          unitCost: '',
-          taxCode: 'STD',
-          categoryCode: '',
-          active: true,
-          discountable: true,
-          soldByWeight: false,
-          minimumAge: 0,
-        },
+        item: itemFields({ description: 'overload bench', shortDescription: 'BENCH' }),
       },
       new Metadata(),
       { deadline },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
+import { databaseSettings } from '../../harness/databaseSettings.ts';
 import { AdmissionGate } from './AdmissionGate.ts';
 import { Database, type CallBudget, type DatabaseSettings } from './Database.ts';
 import type { DatabaseSide } from './DatabaseSide.ts';
@@ -17,22 +17,11 @@ const captured = (name: keyof typeof shapes): Error => {
 const LOST = 'prisma raw query, backend terminated';
 const LOST_IN_TX = 'prisma interactive tx, backend terminated';
 
-const SETTINGS: DatabaseSettings = {
-  endpoint: DatabaseEndpoint.parse('postgresql://u@db.invalid:5432/d'),
-  max: 2,
-  connectTimeoutMs: 1_000,
-  queryTimeoutMs: 2_000,
-  statementTimeoutMs: 2_000,
-  idleTimeoutMs: 10_000,
-  resilient: true,
-  minRebuildIntervalMs: 0,
-  retryMinRemainingMs: 50,
-  admissionQueueMax: 100,
-  cancelGraceMs: 250,
+// No server behind the URL: the sides are fakes. The breaker opens slowly enough never to interfere.
+const SETTINGS = databaseSettings('postgresql://u@db.invalid:5432/d', {
   breaker: { openAfterMs: 60_000, halfOpenAfterMs: 500 },
-  maxReplicaLagMs: 2_000,
-  replicaProbeIntervalMs: 1_000,
-};
+  admissionQueueMax: 100,
+});
 
 interface Script {
   /** Thrown by $transaction after the work succeeded: the connection lost at COMMIT. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import { DomainError } from '../items/DomainError.ts';
 import type { MethodPolicy } from './methodPolicies.ts';
@@ -101,18 +100,14 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
         checkPattern(v, 'request_id', req.requestId, 'request', true);
         const data = itemFieldsOf(v, req.item);
         v.throwIfAny();
-        const fingerprint = createHash('sha256')
-          .update(JSON.stringify([req.storeCode, req.itemCode, req.item, req.expectedVersion]))
-          .digest('hex');
-        const earlier = await upserts.find(key.tenantId, req.requestId);
-        if (earlier) {
-          if (earlier.fingerprint !== fingerprint) {
-            throw new DomainError(
-              'request_reused',
-              `request_id "${req.requestId}" was already used for a different UpsertItem request; use a new request_id for new content`,
-            );
-          }
-          const stored = earlier.response as { item: unknown; created: boolean };
+        const { fingerprint, response } = await upserts.previous(key.tenantId, req.requestId, [
+          req.storeCode,
+          req.itemCode,
+          req.item,
+          req.expectedVersion,
+        ]);
+        if (response !== undefined) {
+          const stored = response as { item: unknown; created: boolean };
           return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
         }
         if (!(await items.storeExists(key))) throw storeNotFound(key);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { DomainError } from '../items/DomainError.ts';
 import { STORE_METHODS } from './serviceMethods.ts';
 import type { StoreServiceServer, UpsertStoreResponse } from '../generated/proto/masterdata/v1/store_service.ts';
@@ -53,19 +52,15 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       const data = storeFieldsOf(v, req);
       checkPattern(v, 'request_id', req.requestId, 'request', true);
       v.throwIfAny();
-      // The method is part of the fingerprint: request ids are shared with UpsertItem.
-      const fingerprint = createHash('sha256')
-        .update(JSON.stringify(['UpsertStore', req.storeCode, req.name, req.currency]))
-        .digest('hex');
-      const earlier = await upserts.find(key.tenantId, req.requestId);
-      if (earlier) {
-        if (earlier.fingerprint !== fingerprint) {
-          throw new DomainError(
-            'request_reused',
-            `request_id "${req.requestId}" was already used for a different request; use a new request_id for new content`,
-          );
-        }
-        const stored = earlier.response as { store: unknown; created: boolean };
+      // The method is part of the content: request ids are shared with UpsertItem.
+      const { fingerprint, response } = await upserts.previous(key.tenantId, req.requestId, [
+        'UpsertStore',
+        req.storeCode,
+        req.name,
+        req.currency,
+      ]);
+      if (response !== undefined) {
+        const stored = response as { store: unknown; created: boolean };
         return { store: storeFromJson(stored.store), created: stored.created, replayed: true };
       }
       const existing = await stores.find(key);

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { ScopedClientSource } from '../db/DbScope.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { DomainError } from './DomainError.ts';
 
 export interface StoredUpsert {
   readonly fingerprint: string;
@@ -12,6 +14,23 @@ export class UpsertRequestRepository {
 
   constructor(scope: ScopedClientSource) {
     this.#scope = scope;
+  }
+
+  /**
+   * What became of this request id before: the stored answer when it was applied to the same
+   * `content` (a replay), nothing when it is new; a `request_reused` refusal for other content.
+   * The fingerprint is for `record` once the new request is applied.
+   */
+  async previous(tenantId: string, requestId: string, content: unknown): Promise<{ fingerprint: string; response: unknown }> {
+    const fingerprint = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+    const earlier = await this.find(tenantId, requestId);
+    if (earlier && earlier.fingerprint !== fingerprint) {
+      throw new DomainError(
+        'request_reused',
+        `request_id "${requestId}" was already used for a different request; use a new request_id for new content`,
+      );
+    }
+    return { fingerprint, response: earlier?.response };
   }
 
   find(tenantId: string, requestId: string): Promise<StoredUpsert | null> {

@@ -9,6 +9,7 @@ import { itemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
 import { freePort } from '../../harness/PostgresCluster.ts';
 import { sleep } from '../../harness/runLoad.ts';
+import { itemFields } from '../../harness/itemFields.ts';
 
 // Smoke test of docker-compose.yml as a user runs it: up, one call, `patronictl switchover`, one
 // call, down. The images come from scripts/docker/buildHaImages.sh (.ci/run builds them).
@@ -39,19 +40,7 @@ if (!compose) {
   else it.skip(`docker-compose smoke test skipped: ${why}`, () => undefined);
 }
 
-const item = {
-  barcode: '',
-  description: 'compose smoke',
-  shortDescription: 'SMOKE',
-  unitPrice: '1.00',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
-};
+const item = itemFields({ description: 'compose smoke', shortDescription: 'SMOKE' });
 
 describe.runIf(compose)('docker-compose.yml: etcd, three Patroni nodes and the service', () => {
   it('comes up, serves a call, follows the writer through a switchover, and goes down', async () => {
