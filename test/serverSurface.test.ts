@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
@@ -196,6 +199,34 @@ describe('the service process', () => {
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/^cannot start: the database in DATABASE_URL cannot be reached \(connect ECONNREFUSED/);
     expect(missing.stderr + missing.stdout + refused.stderr + refused.stdout).not.toContain('hunter2');
+  });
+
+  it('takes its secrets from files (_FILE), and stops with one line naming a file it cannot read', async () => {
+    await using db = await TestDatabase.create({ migrate: false, seed: false });
+    const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+    writeFileSync(join(dir, 'url'), `${db.url()}\n`);
+    writeFileSync(join(dir, 'password'), 's3cret-file-pw\n');
+    writeFileSync(join(dir, 'token'), 'a-page-token-secret-from-a-file\n');
+    const started = await run(
+      {
+        DATABASE_URL_FILE: join(dir, 'url'),
+        DATABASE_PASSWORD_FILE: join(dir, 'password'),
+        PAGE_TOKEN_SECRET_FILE: join(dir, 'token'),
+        GRPC_PORT: '0',
+        METRICS_PORT: 'off',
+      },
+      (proc) => proc.kill('SIGTERM'),
+    );
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain('"msg":"stopped"');
+    expect(started.stdout).not.toContain('PAGE_TOKEN_SECRET is not set');
+    expect(started.stdout + started.stderr).not.toMatch(/s3cret-file-pw|a-page-token-secret-from-a-file/);
+
+    const missing = await run({ DATABASE_URL_FILE: join(dir, 'no-such-file') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      `invalid configuration: DATABASE_URL_FILE: cannot read ${join(dir, 'no-such-file')} (ENOENT) (see the configuration table in README.md)`,
+    ]);
   });
 
   it('migrates, serves, and exits 0 on SIGTERM', async () => {

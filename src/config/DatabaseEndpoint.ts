@@ -61,6 +61,25 @@ export class DatabaseEndpoint {
     return new DatabaseEndpoint(scheme, userinfo, hosts, path, params, tsa);
   }
 
+  /** Does the URL carry a password? */
+  get hasPassword(): boolean {
+    return this.#userinfo.includes(':');
+  }
+
+  /** The same endpoint with `password` (from DATABASE_PASSWORD_FILE, say); the user must be in the URL. */
+  withPassword(password: string): DatabaseEndpoint {
+    const colon = this.#userinfo.indexOf(':');
+    const user = colon >= 0 ? this.#userinfo.slice(0, colon) : this.#userinfo;
+    if (user === '') throw new DatabaseUrlError('names no user, so a password cannot be added to it');
+    const hosts = this.hosts.map((h) => (h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`)).join(',');
+    const params = new URLSearchParams(this.#query.slice(1));
+    if (this.targetSessionAttrsGiven) params.set('target_session_attrs', this.targetSessionAttrs);
+    const query = params.toString();
+    return DatabaseEndpoint.parse(
+      `${this.#scheme}://${user}:${encodeURIComponent(password)}@${hosts}${this.#path}${query === '' ? '' : `?${query}`}`,
+    );
+  }
+
   get multiHost(): boolean {
     return this.hosts.length > 1;
   }

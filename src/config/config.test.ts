@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readEndpoint } from './config.ts';
 
@@ -72,5 +75,56 @@ describe('loadConfig', () => {
 
   it('accepts METRICS_PORT=off', () => {
     expect(loadConfig({ METRICS_PORT: 'off' }).METRICS_PORT).toBe('off');
+  });
+});
+
+describe('secrets from files (_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('reads DATABASE_URL_FILE and PAGE_TOKEN_SECRET_FILE, without the trailing newline', () => {
+    const config = loadConfig({
+      DATABASE_URL_FILE: file('url', 'postgresql://svc:pw@db1:5432,db2:5432/masterdata?target_session_attrs=read-write\n'),
+      PAGE_TOKEN_SECRET_FILE: file('token', 'a-page-token-secret-of-32-chars!\n'),
+    });
+    expect(config.DATABASE_URL?.hosts.map((h) => h.host)).toEqual(['db1', 'db2']);
+    expect(config.DATABASE_URL?.targetSessionAttrs).toBe('read-write');
+    expect(config.PAGE_TOKEN_SECRET).toBe('a-page-token-secret-of-32-chars!');
+  });
+
+  it('puts DATABASE_PASSWORD_FILE into the database URLs, percent-encoded, on every host', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://svc@db1:5432,db2:5433/masterdata',
+      DATABASE_READ_URL: 'postgresql://reader@db2:5433/masterdata',
+      DATABASE_PASSWORD_FILE: file('pw', 'p@ss/w:rd\n'),
+    });
+    expect(config.DATABASE_URL?.urlFor({ host: 'db2', port: 5433 })).toBe('postgresql://svc:p%40ss%2Fw%3Ard@db2:5433/masterdata');
+    expect(config.DATABASE_READ_URL?.primaryUrl).toBe('postgresql://reader:p%40ss%2Fw%3Ard@db2:5433/masterdata');
+    expect(String(config.DATABASE_URL)).not.toContain('p%40ss');
+  });
+
+  it('stops with one line naming the variable and the path, never the content', () => {
+    const missing = join(dir, 'nope');
+    expect(() => loadConfig({ DATABASE_URL_FILE: missing })).toThrow(`DATABASE_URL_FILE: cannot read ${missing} (ENOENT)`);
+    expect(() => loadConfig({ DATABASE_PASSWORD_FILE: dir })).toThrow(/DATABASE_PASSWORD_FILE: cannot read .* \(EISDIR\)/);
+    expect(() => loadConfig({ PAGE_TOKEN_SECRET: 'x'.repeat(20), PAGE_TOKEN_SECRET_FILE: file('t2', 'y'.repeat(20)) })).toThrow(
+      /PAGE_TOKEN_SECRET_FILE: PAGE_TOKEN_SECRET is set too/,
+    );
+    const secret = file('pw2', 'hunter2-secret');
+    const both = (() => {
+      try {
+        loadConfig({ DATABASE_URL: 'postgresql://svc:other@db/x', DATABASE_PASSWORD_FILE: secret });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(both).toMatch(/DATABASE_PASSWORD_FILE: DATABASE_URL carries a password too/);
+    expect(both).not.toMatch(/hunter2|other/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgresql://db/x', DATABASE_PASSWORD_FILE: secret })).toThrow(/DATABASE_URL: names no user/);
   });
 });

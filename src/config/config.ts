@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ConfigError } from './ConfigError.ts';
 import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
+import { readFileSecrets } from './fileSecrets.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -88,12 +90,35 @@ export function readEndpoint(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_REA
   return config.DATABASE_URL?.targetSessionAttrs === 'prefer-standby' ? config.DATABASE_URL : undefined;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Validates the environment once at start; a bad value stops the service with a message naming it. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  const secrets = readFileSecrets(env);
+  const config = parseConfig(secrets.env);
+  return secrets.databasePassword === undefined ? config : withDatabasePassword(config, secrets.databasePassword);
+}
+
+/** DATABASE_PASSWORD_FILE's password, put into the database URLs (each must name a user and no password). */
+function withDatabasePassword(config: Config, password: string): Config {
+  if (!config.DATABASE_URL) throw new ConfigError('invalid configuration: DATABASE_PASSWORD_FILE: DATABASE_URL is not set');
+  const apply = (name: 'DATABASE_URL' | 'DATABASE_READ_URL', endpoint: DatabaseEndpoint): DatabaseEndpoint => {
+    if (endpoint.hasPassword)
+      throw new ConfigError(`invalid configuration: DATABASE_PASSWORD_FILE: ${name} carries a password too; keep one of them`);
+    try {
+      return endpoint.withPassword(password);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: ${name}: ${error instanceof Error ? error.message : 'cannot take the password'}`);
+    }
+  };
+  return {
+    ...config,
+    DATABASE_URL: apply('DATABASE_URL', config.DATABASE_URL),
+    ...(config.DATABASE_READ_URL ? { DATABASE_READ_URL: apply('DATABASE_READ_URL', config.DATABASE_READ_URL) } : {}),
+  };
+}
+
+function parseConfig(env: Record<string, string | undefined>): Config {
   return parseEnv(
     schema
       .refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
