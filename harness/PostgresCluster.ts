@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,21 +32,35 @@ export async function freePort(): Promise<number> {
 export class PostgresCluster implements PostgresFixture {
   readonly dir: string;
   readonly port: number;
+  readonly #extra: string;
 
-  private constructor(dir: string, port: number) {
+  private constructor(dir: string, port: number, extra: string) {
     this.dir = dir;
     this.port = port;
+    this.#extra = extra;
   }
 
-  static async start(): Promise<PostgresCluster> {
+  /** `tls`: serve TLS with this certificate and key (ssl=on; plaintext is still accepted). */
+  static async start(options: { tls?: { cert: string; key: string } } = {}): Promise<PostgresCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'pgcluster-'));
-    if (asRoot)
-      chownSync(
-        dir,
-        Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
-        Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-      );
-    const cluster = new PostgresCluster(dir, await freePort());
+    const owner = asRoot
+      ? ([
+          Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+          Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+        ] as const)
+      : undefined;
+    if (owner) chownSync(dir, owner[0], owner[1]);
+    let extra = '';
+    if (options.tls) {
+      // The server reads its key only if nobody else may: a copy of its own, mode 0600.
+      copyFileSync(options.tls.cert, join(dir, 'server.crt'));
+      copyFileSync(options.tls.key, join(dir, 'server.key'));
+      chmodSync(join(dir, 'server.key'), 0o600);
+      if (owner) for (const f of ['server.crt', 'server.key']) chownSync(join(dir, f), owner[0], owner[1]);
+      // Also on 127.0.0.2, an address the certificate does not name (the wrong-host test).
+      extra = ` -c ssl=on -c ssl_cert_file='${join(dir, 'server.crt')}' -c ssl_key_file='${join(dir, 'server.key')}' -c listen_addresses=127.0.0.1,127.0.0.2`;
+    }
+    const cluster = new PostgresCluster(dir, await freePort(), extra);
     await pgExec('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     await cluster.#ctl(['start', '-w']);
     return cluster;
@@ -78,7 +92,7 @@ export class PostgresCluster implements PostgresFixture {
   }
 
   #ctl(args: string[]): Promise<string> {
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${this.dir}' -c fsync=off -c max_connections=200`;
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${this.dir}' -c fsync=off -c max_connections=200${this.#extra}`;
     return pgExec('pg_ctl', [...args, '-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-o', options]);
   }
 }

@@ -26,6 +26,8 @@ try {
       'DATABASE_URL is not set: started an embedded PostgreSQL (Prisma Postgres local); data lasts until the service stops',
     );
   }
+  const tls = { write: endpoint.tlsDescription, ...(config.DATABASE_READ_URL ? { read: config.DATABASE_READ_URL.tlsDescription } : {}) };
+  log.info({ event: 'database_tls', ...tls }, `database TLS: ${tls.write}`);
   const migrated = await migrateDatabase(endpoint);
   log.info({ event: 'migrate', applied: migrated.applied, database: String(endpoint) }, `migrations: ${migrated.applied.length} applied`);
   if (config.SEED_DEMO_DATA ?? embedded !== undefined) {

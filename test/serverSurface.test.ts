@@ -8,6 +8,7 @@ import { Client, credentials, status as Status, type MethodDefinition, type Serv
 import { loadSync } from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { describe, expect, it } from 'vitest';
+import { runService } from '../harness/runService.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { TestDatabase, withClient } from '../harness/TestDatabase.ts';
 import { itemFields } from '../harness/itemFields.ts';
@@ -160,23 +161,7 @@ describe('cancellation', () => {
 });
 
 describe('the service process', () => {
-  const run = (env: Record<string, string>, onListening?: (proc: ReturnType<typeof spawn>) => void) =>
-    new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-      const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      let stdout = '';
-      proc.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      proc.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (onListening && stderr.includes('listening on')) {
-          onListening(proc);
-          onListening = undefined;
-        }
-      });
-      proc.on('exit', (code) => resolve({ code, stderr, stdout }));
-    });
+  const run = runService;
 
   it('stops with a clear message (and no secret) on a bad configuration value', async () => {
     const result = await run({ GRPC_PORT: 'seventy', DATABASE_URL: 'mysql://u:hunter2@h/d' });

@@ -17,7 +17,9 @@ describe('DatabaseEndpoint.parse', () => {
     expect(e.targetSessionAttrs).toBe('read-write');
     expect(e.multiHost).toBe(true);
     // One host per URL for pg, the other parameters kept, target_session_attrs (ours) dropped.
-    expect(e.urlFor({ host: 'h2', port: 5432 })).toBe(`postgresql://app:${SECRET}@h2:5432/masterdata?sslmode=verify-full`);
+    expect(e.urlFor({ host: 'h2', port: 5432 })).toBe(
+      `postgresql://app:${SECRET}@h2:5432/masterdata?sslmode=verify-full&uselibpqcompat=true`,
+    );
   });
 
   it('reads IPv6 literals in brackets, with and without a port', () => {
@@ -74,5 +76,35 @@ describe('DatabaseEndpoint.parse', () => {
     expect(String(e)).toBe('postgresql://app@h1:5432,h2:5432/db?target_session_attrs=primary');
     expect(JSON.stringify({ e })).not.toContain(SECRET);
     expect(inspect(e, { showHidden: true, depth: 5 })).not.toContain(SECRET);
+  });
+});
+
+describe('DatabaseEndpoint TLS', () => {
+  it("gives pg libpq's sslmode meanings (require encrypts without verifying), and leaves pg's no-verify alone", () => {
+    expect(DatabaseEndpoint.parse('postgresql://u@h/d?sslmode=require').primaryUrl).toBe(
+      'postgresql://u@h:5432/d?sslmode=require&uselibpqcompat=true',
+    );
+    expect(DatabaseEndpoint.parse('postgresql://u@h/d?sslmode=no-verify').primaryUrl).toBe('postgresql://u@h:5432/d?sslmode=no-verify');
+    expect(DatabaseEndpoint.parse('postgresql://u@h/d').primaryUrl).toBe('postgresql://u@h:5432/d');
+  });
+
+  it('refuses an sslmode libpq does not know, naming the ones it does', () => {
+    expect(() => DatabaseEndpoint.parse('postgresql://u@h/d?sslmode=maybe')).toThrow(
+      /sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify/,
+    );
+  });
+
+  it("takes the TLS files as defaults under the URL's own parameters, and describes the mode without key material", () => {
+    const e = DatabaseEndpoint.parse('postgresql://u:pw@h1,h2/d?sslmode=verify-full&target_session_attrs=read-write').withDefaults({
+      sslrootcert: '/etc/ca.crt',
+      sslcert: '/etc/client.crt',
+      sslkey: undefined,
+    });
+    expect(e.param('sslrootcert')).toBe('/etc/ca.crt');
+    expect(e.targetSessionAttrs).toBe('read-write');
+    expect(e.hosts).toHaveLength(2);
+    expect(e.tlsDescription).toBe('sslmode=verify-full, CA from /etc/ca.crt, client certificate');
+    const own = DatabaseEndpoint.parse('postgresql://u@h/d?sslrootcert=/mine.crt').withDefaults({ sslrootcert: '/other.crt' });
+    expect(own.param('sslrootcert')).toBe('/mine.crt');
   });
 });

@@ -14,6 +14,8 @@ export class DatabaseUrlError extends Error {
 
 const SCHEME = /^(postgres(?:ql)?):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/;
 const DEFAULT_PORT = 5432;
+/** libpq's modes (pg cannot fall back to plaintext, so prefer encrypts or fails), and pg's no-verify. */
+export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const;
 
 /**
  * A database as libpq's multi-host URL names it: `postgresql://user:pw@h1:5432,[::1]:5433/db?target_session_attrs=read-write`.
@@ -58,6 +60,10 @@ export class DatabaseEndpoint {
       throw new DatabaseUrlError(`target_session_attrs must be one of ${TARGET_SESSION_ATTRS.join(', ')}`);
     }
     if (params.has('host') && hosts.length > 1) throw new DatabaseUrlError('list the hosts in the URL or in ?host=, not both');
+    const sslmode = params.get('sslmode');
+    if (sslmode !== null && !(SSL_MODES as readonly string[]).includes(sslmode)) {
+      throw new DatabaseUrlError(`sslmode must be one of ${SSL_MODES.join(', ')} (libpq's meanings; no-verify: encrypt, development only)`);
+    }
     return new DatabaseEndpoint(scheme, userinfo, hosts, path, params, tsa);
   }
 
@@ -71,13 +77,16 @@ export class DatabaseEndpoint {
     const colon = this.#userinfo.indexOf(':');
     const user = colon >= 0 ? this.#userinfo.slice(0, colon) : this.#userinfo;
     if (user === '') throw new DatabaseUrlError('names no user, so a password cannot be added to it');
-    const hosts = this.hosts.map((h) => (h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`)).join(',');
-    const params = new URLSearchParams(this.#query.slice(1));
+    return this.#rebuild(`${user}:${encodeURIComponent(password)}`, new URLSearchParams(this.#query.slice(1)));
+  }
+
+  /** This endpoint's URL again, with other userinfo or parameters, parsed anew. */
+  #rebuild(userinfo: string, params: URLSearchParams): DatabaseEndpoint {
     if (this.targetSessionAttrsGiven) params.set('target_session_attrs', this.targetSessionAttrs);
     const query = params.toString();
-    return DatabaseEndpoint.parse(
-      `${this.#scheme}://${user}:${encodeURIComponent(password)}@${hosts}${this.#path}${query === '' ? '' : `?${query}`}`,
-    );
+    const hosts = this.hosts.map((h) => (h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`)).join(',');
+    const user = userinfo === '' ? '' : `${userinfo}@`;
+    return DatabaseEndpoint.parse(`${this.#scheme}://${user}${hosts}${this.#path}${query === '' ? '' : `?${query}`}`);
   }
 
   get multiHost(): boolean {
@@ -89,7 +98,37 @@ export class DatabaseEndpoint {
     const user = this.#userinfo === '' ? '' : `${this.#userinfo}@`;
     const name = host.host.includes(':') ? `[${host.host}]` : host.host;
     const address = name === '' ? '' : `${name}:${host.port}`;
-    return `${this.#scheme}://${user}${address}${this.#path}${this.#query}`;
+    return `${this.#scheme}://${user}${address}${this.#path}${this.#connectQuery()}`;
+  }
+
+  /** The URL's query as pg must read it: libpq's sslmode meanings (pg 8 alone reads require as verify-full). */
+  #connectQuery(): string {
+    const params = new URLSearchParams(this.#query.slice(1));
+    const mode = params.get('sslmode');
+    if (mode !== null && mode !== 'no-verify' && !params.has('uselibpqcompat')) params.set('uselibpqcompat', 'true');
+    const query = params.toString();
+    return query === '' ? '' : `?${query}`;
+  }
+
+  /** A URL parameter (sslmode, sslrootcert…), as written. */
+  param(name: string): string | undefined {
+    return new URLSearchParams(this.#query.slice(1)).get(name) ?? undefined;
+  }
+
+  /** The same endpoint with these URL parameters added where the URL has none of its own. */
+  withDefaults(defaults: Readonly<Record<string, string | undefined>>): DatabaseEndpoint {
+    const params = new URLSearchParams(this.#query.slice(1));
+    for (const [key, value] of Object.entries(defaults)) if (value !== undefined && !params.has(key)) params.set(key, value);
+    return this.#rebuild(this.#userinfo, params);
+  }
+
+  /** How connections are protected, for the start-up log: the mode and where the CA comes from, never key material. */
+  get tlsDescription(): string {
+    const mode = this.param('sslmode');
+    if (mode === undefined) return 'no TLS asked for (sslmode unset: plaintext)';
+    const ca = this.param('sslrootcert');
+    const client = this.param('sslcert') === undefined ? '' : ', client certificate';
+    return `sslmode=${mode}${ca === undefined ? '' : `, CA from ${ca}`}${client}`;
   }
 
   /** The first host's URL: for a single-host endpoint, the endpoint itself. */

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './ConfigError.ts';
 import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
@@ -70,6 +71,9 @@ const schema = z.object({
   ITEM_CACHE: flag.default(true),
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
   ITEM_CACHE_MAX_BYTES: int(1_024, 2 ** 40).default(128 * 1024 * 1024),
+  DATABASE_TLS_CA_FILE: z.string().min(1).optional(),
+  DATABASE_TLS_CERT_FILE: z.string().min(1).optional(),
+  DATABASE_TLS_KEY_FILE: z.string().min(1).optional(),
   ITEM_CACHE_STALE_IF_ERROR_MS: int(0, 86_400_000).default(300_000),
   /** Idempotency records older than this are deleted (milliseconds after parsing; 0: kept forever). */
   UPSERT_REQUEST_RETENTION: duration.default(7 * 86_400_000),
@@ -95,8 +99,53 @@ export { ConfigError };
 /** Validates the environment once at start; a bad value stops the service with a message naming it. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const secrets = readFileSecrets(env);
-  const config = parseConfig(secrets.env);
+  const config = withDatabaseTls(parseConfig(secrets.env));
   return secrets.databasePassword === undefined ? config : withDatabasePassword(config, secrets.databasePassword);
+}
+
+/**
+ * DATABASE_TLS_* files become the database URLs' sslrootcert, sslcert and sslkey (a URL's own
+ * parameters win); a CA without an sslmode means verify-full. Every certificate and key named
+ * either way must be readable now: a start-up error names the setting, not a failed handshake later.
+ */
+function withDatabaseTls(config: Config): Config {
+  const defaults = {
+    sslrootcert: config.DATABASE_TLS_CA_FILE,
+    sslcert: config.DATABASE_TLS_CERT_FILE,
+    sslkey: config.DATABASE_TLS_KEY_FILE,
+    ...(config.DATABASE_TLS_CA_FILE ? { sslmode: 'verify-full' } : {}),
+  };
+  const fromEnv: Record<string, string> = {
+    sslrootcert: 'DATABASE_TLS_CA_FILE',
+    sslcert: 'DATABASE_TLS_CERT_FILE',
+    sslkey: 'DATABASE_TLS_KEY_FILE',
+  };
+  const apply = (name: 'DATABASE_URL' | 'DATABASE_READ_URL', endpoint: DatabaseEndpoint): DatabaseEndpoint => {
+    const own = endpoint.withDefaults(defaults);
+    for (const param of ['sslrootcert', 'sslcert', 'sslkey']) {
+      const path = own.param(param);
+      if (path === undefined) continue;
+      const setting = endpoint.param(param) === undefined ? fromEnv[param] : `${name} (${param})`;
+      const problem = unreadable(path);
+      if (problem) throw new ConfigError(`invalid configuration: ${setting ?? name}: cannot read ${path} (${problem})`);
+    }
+    return own;
+  };
+  return {
+    ...config,
+    ...(config.DATABASE_URL ? { DATABASE_URL: apply('DATABASE_URL', config.DATABASE_URL) } : {}),
+    ...(config.DATABASE_READ_URL ? { DATABASE_READ_URL: apply('DATABASE_READ_URL', config.DATABASE_READ_URL) } : {}),
+  };
+}
+
+function unreadable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile() ? undefined : 'not a file';
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? code : 'unreadable';
+  }
 }
 
 /** DATABASE_PASSWORD_FILE's password, put into the database URLs (each must name a user and no password). */

@@ -70,6 +70,12 @@ const STARTUP_HINT =
 const AUTH_HINT = 'authentication failed: check the user and password in DATABASE_URL and pg_hba.conf';
 const DATABASE_HINT = 'the database in DATABASE_URL does not exist: create it or fix the name';
 const TLS_HINT = 'the TLS handshake with the database failed: check sslmode and the certificates in DATABASE_URL';
+const TLS_OFF_HINT =
+  'the database server does not accept TLS, but sslmode asks for it: turn ssl on in the server, or set sslmode=disable in DATABASE_URL (only on a network you trust)';
+const TLS_CA_HINT =
+  "the database's certificate is not signed by a CA this service trusts: give that CA in DATABASE_TLS_CA_FILE or sslrootcert= in DATABASE_URL";
+const TLS_HOST_HINT =
+  "the database's certificate does not name the host in DATABASE_URL: connect by a name the certificate holds, or use sslmode=verify-ca (CA only)";
 
 const RULES: readonly Rule[] = [
   // This layer's own errors first: they wrap whatever caused them.
@@ -93,12 +99,17 @@ const RULES: readonly Rule[] = [
   ['misconfigured', adapterKind('AuthenticationFailed', 'DatabaseAccessDenied'), AUTH_HINT],
   ['misconfigured', code('3D000', 'P1003'), DATABASE_HINT],
   ['misconfigured', adapterKind('DatabaseDoesNotExist'), DATABASE_HINT],
-  ['misconfigured', adapterKind('TlsConnectionError'), TLS_HINT],
+  // The precise TLS failures before the adapter's general kind: each names the setting to change.
+  ['misconfigured', message(/does not support SSL/i), TLS_OFF_HINT],
+  ['misconfigured', message(/Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID/i), TLS_HOST_HINT],
   [
     'misconfigured',
-    message(/does not support SSL|self[- ]signed certificate|unable to verify the first certificate|Hostname\/IP does not match/i),
-    TLS_HINT,
+    message(
+      /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate signature failure/i,
+    ),
+    TLS_CA_HINT,
   ],
+  ['misconfigured', adapterKind('TlsConnectionError'), TLS_HINT],
   ['unavailable', message(/Connection terminated due to connection timeout/i)],
   ['unavailable', message(/server login has been failing|pgbouncer cannot connect to server/i)],
   ['unavailable', code('57P03', '08001', '08004', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'P1001')],

@@ -1,0 +1,31 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServiceRun {
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+}
+
+/**
+ * `node src/main.ts` with `env` over this process's environment, to its exit; `onListening` is
+ * called once it serves (to stop it, say). For what the operator sees: exit codes and output.
+ */
+export function runService(env: Record<string, string>, onListening?: (proc: ChildProcess) => void): Promise<ServiceRun> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    let listening = onListening;
+    proc.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (listening && stderr.includes('listening on')) {
+        listening(proc);
+        listening = undefined;
+      }
+    });
+    proc.on('exit', (code) => resolve({ code, stderr, stdout }));
+  });
+}

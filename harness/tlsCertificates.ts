@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TestCertificates {
+  /** The CA that signed the server's certificate. */
+  readonly ca: string;
+  /** A CA that signed nothing here: trusting it alone must fail. */
+  readonly otherCa: string;
+  /** The server's certificate (SAN: IP 127.0.0.1, DNS localhost) and key. */
+  readonly serverCert: string;
+  readonly serverKey: string;
+}
+
+/** A CA, a server certificate it signs for 127.0.0.1, and an unrelated CA; made with openssl, in `dir`. */
+export async function makeCertificates(dir: string): Promise<TestCertificates> {
+  const path = (name: string) => join(dir, name);
+  const ca = async (name: string) =>
+    run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      path(`${name}.key`),
+      '-out',
+      path(`${name}.crt`),
+    ]);
+  await ca('test-ca');
+  await ca('other-ca');
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    path('server.key'),
+    '-out',
+    path('server.csr'),
+  ]);
+  writeFileSync(path('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    path('server.csr'),
+    '-CA',
+    path('test-ca.crt'),
+    '-CAkey',
+    path('test-ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    path('san.ext'),
+    '-out',
+    path('server.crt'),
+  ]);
+  return { ca: path('test-ca.crt'), otherCa: path('other-ca.crt'), serverCert: path('server.crt'), serverKey: path('server.key') };
+}
