@@ -68,3 +68,40 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
   ]);
   return { ca: path('test-ca.crt'), otherCa: path('other-ca.crt'), serverCert: path('server.crt'), serverKey: path('server.key') };
 }
+
+/** A certificate for `name` (CN and a DNS SAN), signed by the test CA made in `dir`: a caller's, or a rotated server's. */
+export async function signCertificate(dir: string, name: string, san = `DNS:${name}`): Promise<{ cert: string; key: string }> {
+  const path = (f: string) => join(dir, f);
+  const base = name.replace(/[^\w.-]/g, '_');
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    path(`${base}.key`),
+    '-out',
+    path(`${base}.csr`),
+  ]);
+  writeFileSync(path(`${base}.ext`), `subjectAltName=${san}\n`);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    path(`${base}.csr`),
+    '-CA',
+    path('test-ca.crt'),
+    '-CAkey',
+    path('test-ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    path(`${base}.ext`),
+    '-out',
+    path(`${base}.crt`),
+  ]);
+  return { cert: path(`${base}.crt`), key: path(`${base}.key`) };
+}

@@ -6,30 +6,12 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { Client, credentials, status as Status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { service as healthService } from 'grpc-health-check';
 import { describe, expect, it } from 'vitest';
 import { runService } from '../harness/runService.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { TestDatabase, withClient } from '../harness/TestDatabase.ts';
+import { healthCheck } from '../harness/healthCheck.ts';
 import { itemFields } from '../harness/itemFields.ts';
-
-function healthCheck(address: string, service: string): Promise<string> {
-  const client = new Client(address, credentials.createInsecure());
-  const check = healthService.Check as MethodDefinition<{ service: string }, { status: string }>;
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      check.path,
-      check.requestSerialize,
-      check.responseDeserialize,
-      { service },
-      (err: ServiceError | null, res?: { status: string }) => {
-        client.close();
-        if (err) reject(err);
-        else resolve(res?.status ?? '');
-      },
-    );
-  });
-}
 
 function listServicesByReflection(address: string): Promise<string[]> {
   const require = createRequire(import.meta.url);

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/ConfigError.ts';
 import { classifyDbError } from '../db/classifyDbError.ts';
 
 /**
@@ -6,6 +7,7 @@ import { classifyDbError } from '../db/classifyDbError.ts';
  * supervisor whether waiting can help (1: the database may come back) or not (2: a setting).
  */
 export function describeStartupFailure(error: unknown): { line: string; exitCode: 1 | 2 } {
+  if (error instanceof ConfigError) return { line: error.message, exitCode: 2 };
   const failure = classifyDbError(error);
   if (failure.hint !== undefined) return { line: `cannot start: ${failure.hint}`, exitCode: 2 };
   if (failure.opensBreaker || failure.rebuild) {

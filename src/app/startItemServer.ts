@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { readEndpoint, type Config } from '../config/config.ts';
 import type { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
@@ -8,10 +7,15 @@ import { Database } from '../db/Database.ts';
 import { WritableHealthMonitor } from '../ops/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
+import { AuthzPolicy } from '../config/AuthzPolicy.ts';
+import { auditLog } from '../grpc/auditLog.ts';
+import { callAuthorization } from '../grpc/callAuthorization.ts';
 import { callLimits } from '../grpc/callLimits.ts';
 import { callLog } from '../grpc/callLog.ts';
 import { serverMiddleware } from '../grpc/serverMiddleware.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
+import { serverCredentials } from '../grpc/serverCredentials.ts';
+import { METHODS_BY_PATH } from '../grpc/serviceMethods.ts';
 import { scopedUnary } from '../grpc/scopedUnary.ts';
 import { guardedUnary } from '../grpc/guardedUnary.ts';
 import { createItemService, type Guard, type Wrap } from '../grpc/createItemService.ts';
@@ -114,6 +118,16 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const items = new ItemRepository(db.scope);
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
+  // Who may touch which tenant; loaded before anything starts, so a bad file stops the service.
+  const authz = config.AUTHZ_POLICY_FILE ? AuthzPolicy.fromFile(config.AUTHZ_POLICY_FILE) : undefined;
+  if (!authz) log.warn({ event: 'authz', policy: 'none' }, 'AUTHZ_POLICY_FILE is not set: every caller may read and write every tenant');
+  else log.info({ event: 'authz', policy: config.AUTHZ_POLICY_FILE }, `authorization: tenants per caller from ${config.AUTHZ_POLICY_FILE}`);
+  const transport = !config.GRPC_TLS_CERT_FILE
+    ? 'plaintext'
+    : config.GRPC_TLS_CLIENT_CA_FILE
+      ? 'mutual TLS (client certificates required)'
+      : 'TLS';
+  log.info({ event: 'grpc_tls', transport }, `gRPC transport: ${transport}`);
   const limits = callLimits(
     {
       maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
@@ -127,7 +141,14 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   );
   const server = new Server({
     // Outermost first: limits refuse before anything else runs; the log sees every status.
-    interceptors: [serverMiddleware(limits, callLog(log, metrics))],
+    interceptors: [
+      serverMiddleware(
+        limits,
+        callLog(log, metrics),
+        auditLog(log, METHODS_BY_PATH),
+        ...(authz ? [callAuthorization(authz, METHODS_BY_PATH)] : []),
+      ),
+    ],
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
     'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,
@@ -164,7 +185,16 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   reflectionService().addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${config.GRPC_HOST}:${config.GRPC_PORT}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(
+      `${config.GRPC_HOST}:${config.GRPC_PORT}`,
+      serverCredentials({
+        certFile: config.GRPC_TLS_CERT_FILE,
+        keyFile: config.GRPC_TLS_KEY_FILE,
+        clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE,
+        reloadMs: config.GRPC_TLS_RELOAD_MS,
+      }),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    );
   });
   await Promise.all([monitor.start(), db.start(), lookups.start()]);
   retention.start();
@@ -194,11 +224,4 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   };
 
   return { port, metricsPort: metricsServer?.port, db, metrics, health: monitor, lookups, shutdown };
-}
-
-function serverCredentials(config: Config): ServerCredentials {
-  if (!config.GRPC_TLS_CERT_FILE || !config.GRPC_TLS_KEY_FILE) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(null, [
-    { cert_chain: readFileSync(config.GRPC_TLS_CERT_FILE), private_key: readFileSync(config.GRPC_TLS_KEY_FILE) },
-  ]);
 }

@@ -67,6 +67,12 @@ const schema = z.object({
   PAGE_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Set: callers must present a certificate signed by this CA (mutual TLS). */
+  GRPC_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  /** How often the certificate files are read again (rotation without restart). */
+  GRPC_TLS_RELOAD_MS: int(100, 86_400_000).default(60_000),
+  /** Which caller may read and write which tenants; unset: every caller, every tenant. */
+  AUTHZ_POLICY_FILE: z.string().min(1).optional(),
   SEED_DEMO_DATA: flag.optional(),
   ITEM_CACHE: flag.default(true),
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
@@ -100,6 +106,11 @@ export { ConfigError };
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const secrets = readFileSecrets(env);
   const config = withDatabaseTls(parseConfig(secrets.env));
+  for (const name of ['GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE', 'AUTHZ_POLICY_FILE'] as const) {
+    const path = config[name];
+    const problem = path === undefined ? undefined : unreadable(path);
+    if (problem) throw new ConfigError(`invalid configuration: ${name}: cannot read ${String(path)} (${problem})`);
+  }
   return secrets.databasePassword === undefined ? config : withDatabasePassword(config, secrets.databasePassword);
 }
 
@@ -170,6 +181,10 @@ function withDatabasePassword(config: Config, password: string): Config {
 function parseConfig(env: Record<string, string | undefined>): Config {
   return parseEnv(
     schema
+      .refine((c) => c.GRPC_TLS_CLIENT_CA_FILE === undefined || c.GRPC_TLS_CERT_FILE !== undefined, {
+        message: "mutual TLS needs the server's own certificate: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE too",
+        path: ['GRPC_TLS_CLIENT_CA_FILE'],
+      })
       .refine((c) => (c.GRPC_TLS_CERT_FILE === undefined) === (c.GRPC_TLS_KEY_FILE === undefined), {
         message: 'set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither',
         path: ['GRPC_TLS_KEY_FILE'],

@@ -63,7 +63,10 @@ export function callLimits(limits: CallLimits, observe: CallLimitsObserver): Cal
         timer.unref();
         return undefined;
       },
-      message: () => clearTimeout(timer),
+      message: () => {
+        clearTimeout(timer);
+        return undefined;
+      },
       cancel: finish,
       status: finish,
     };

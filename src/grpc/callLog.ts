@@ -13,6 +13,7 @@ export function callLog(log: Logger, metrics: ServiceMetrics): CallMiddleware {
     return {
       message: (message) => {
         tenant = tenantOf(message);
+        return undefined;
       },
       status: (status) => {
         const ms = performance.now() - started;

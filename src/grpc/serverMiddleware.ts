@@ -7,6 +7,9 @@ import {
   type status as Status,
 } from '@grpc/grpc-js';
 
+/** What TLS says of the caller (grpc-js's AuthContext, which it does not export). */
+export type CallAuthContext = ReturnType<ServerInterceptingCall['getAuthContext']>;
+
 /** The status a call ends with (grpc-js's PartialStatusObject, which it does not export). */
 export interface CallStatus {
   readonly code: Status;
@@ -20,13 +23,16 @@ export interface CallControl {
   readonly path: string;
   /** Ends the call with this status; the handler does not run (or its answer is dropped). */
   refuse(status: CallStatus): void;
+  /** The caller's TLS identity (its certificate), when the connection has one. */
+  authContext(): CallAuthContext;
 }
 
 /** One middleware's view of a call, from its metadata to its status. Every hook is optional. */
 export interface CallHooks {
   /** The request metadata arrived; returning a status refuses the call before anything else runs. */
   readonly metadata?: (metadata: Metadata) => CallStatus | undefined;
-  readonly message?: (message: unknown) => void;
+  /** The request arrived (decoded); returning a status refuses the call before the handler runs. */
+  readonly message?: (message: unknown) => CallStatus | undefined;
   /** The status the call ends with: a handler's answer or a refusal. */
   readonly status?: (status: CallStatus) => void;
   readonly cancel?: () => void;
@@ -52,6 +58,7 @@ export function serverMiddleware(...chain: readonly CallMiddleware[]): ServerInt
         refused = true;
         intercepting.sendStatus(status);
       },
+      authContext: () => call.getAuthContext(),
     };
     const hooks = chain.map((middleware) => middleware(control));
     const listener = new ServerListenerBuilder()
@@ -66,7 +73,13 @@ export function serverMiddleware(...chain: readonly CallMiddleware[]): ServerInt
         next(metadata);
       })
       .withOnReceiveMessage((message: unknown, next) => {
-        for (const hook of hooks) hook.message?.(message);
+        for (const hook of hooks) {
+          const refusal = hook.message?.(message);
+          if (refusal) {
+            control.refuse(refusal);
+            return;
+          }
+        }
         next(message);
       })
       .withOnCancel(() => {

@@ -1,0 +1,32 @@
+import { status as Status } from '@grpc/grpc-js';
+import type { Logger } from '../log/createLogger.ts';
+import { callerOf } from './callerOf.ts';
+import type { MethodPolicy } from './methodPolicies.ts';
+import type { CallMiddleware } from './serverMiddleware.ts';
+
+/** The keys of a write request: never its content. */
+const KEYS = ['tenantId', 'storeCode', 'itemCode', 'requestId'] as const;
+
+/**
+ * One audit line per write (every method whose policy is a write), refused ones too: who
+ * (the client certificate's identity), which keys, which request id, and the outcome.
+ */
+export function auditLog(log: Logger, methods: ReadonlyMap<string, MethodPolicy>): CallMiddleware {
+  return (call) => {
+    const method = methods.get(call.path);
+    if (method?.access !== 'write') return {};
+    const keys: Partial<Record<(typeof KEYS)[number], string>> = {};
+    return {
+      message: (message) => {
+        const m = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+        for (const key of KEYS) if (typeof m[key] === 'string' && m[key] !== '') keys[key] = m[key].slice(0, 128);
+        return undefined;
+      },
+      status: (status) => {
+        const caller = callerOf(call.authContext())?.label ?? 'anonymous';
+        const outcome = Status[status.code] ?? String(status.code);
+        log.info({ event: 'audit', caller, method: method.name, ...keys, outcome }, `audit: ${caller} ${method.name} ${outcome}`);
+      },
+    };
+  };
+}

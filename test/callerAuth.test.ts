@@ -1,0 +1,181 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelPool, type TlsMaterial } from '../src/clients/ChannelPool.ts';
+import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
+import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
+import { healthCheck } from '../harness/healthCheck.ts';
+import { itemFields } from '../harness/itemFields.ts';
+import { runService } from '../harness/runService.ts';
+import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
+import { TestDatabase } from '../harness/TestDatabase.ts';
+import { makeCertificates, signCertificate, type TestCertificates } from '../harness/tlsCertificates.ts';
+
+// Mutual TLS and tenant authorization, end to end: certificates made here, a policy file, real
+// gRPC clients from the ChannelPool presenting client certificates.
+let dir: string;
+let certs: TestCertificates;
+let db: TestDatabase;
+let t: TestServer;
+let serverCert: string;
+let serverKey: string;
+const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
+const callers: Record<string, TlsMaterial> = {};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mtls-'));
+  certs = await makeCertificates(dir);
+  // The server reads its certificate from files of its own, which the rotation test replaces.
+  serverCert = join(dir, 'served.crt');
+  serverKey = join(dir, 'served.key');
+  copyFileSync(certs.serverCert, serverCert);
+  copyFileSync(certs.serverKey, serverKey);
+  for (const name of ['till-a.acme', 'till-b.other', 'backoffice.acme']) {
+    const own = await signCertificate(dir, name);
+    callers[name] = { rootCerts: readFileSync(certs.ca), certChain: readFileSync(own.cert), privateKey: readFileSync(own.key) };
+  }
+  const policy = join(dir, 'policy.json');
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      callers: [
+        { identity: 'till-a.acme', read: ['demo'] },
+        { identity: 'till-b.other', read: ['other'] },
+        { identity: 'backoffice.acme', write: ['demo'] },
+      ],
+    }),
+  );
+  db = await TestDatabase.create();
+  t = await startTestServer(db.url(), {
+    GRPC_TLS_CERT_FILE: serverCert,
+    GRPC_TLS_KEY_FILE: serverKey,
+    GRPC_TLS_CLIENT_CA_FILE: certs.ca,
+    GRPC_TLS_RELOAD_MS: 200,
+    AUTHZ_POLICY_FILE: policy,
+    LOG_LEVEL: 'info',
+  });
+});
+afterAll(async () => {
+  pool.close();
+  await t[Symbol.asyncDispose]();
+  await db[Symbol.asyncDispose]();
+});
+
+const api = (transport: TlsMaterial) => itemServiceApi(itemServiceClient(pool, t.address, transport));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => Status.OK,
+    (e: unknown) => (e as ServiceError).code,
+  );
+const read = (as: TlsMaterial, tenantId = 'demo') => api(as).getItemDetail({ tenantId, storeCode: 'S001', itemCode: '4011' });
+
+describe('callers over mutual TLS', () => {
+  it('a caller without a client certificate is turned away by the handshake (UNAVAILABLE, as gRPC reports it)', async () => {
+    expect(await codeOf(read({ rootCerts: readFileSync(certs.ca) }))).toBe(Status.UNAVAILABLE);
+  });
+
+  it('a certificate for tenant A reads tenant A, and gets PERMISSION_DENIED for tenant B and for writes', async () => {
+    const tillA = callers['till-a.acme'] as TlsMaterial;
+    expect(await read(tillA)).toMatchObject({ itemCode: '4011' });
+    const other = await read(tillA, 'other').catch((e: unknown) => e as ServiceError);
+    expect(other).toMatchObject({ code: Status.PERMISSION_DENIED, details: 'caller "till-a.acme" may not read tenant "other"' });
+    const write = api(tillA).upsertItem({
+      tenantId: 'demo',
+      storeCode: 'S001',
+      itemCode: 'MTLS-1',
+      requestId: 'mtls-request-0001',
+      expectedVersion: 0,
+      item: itemFields(),
+    });
+    expect(await codeOf(write)).toBe(Status.PERMISSION_DENIED);
+    expect(await codeOf(read(callers['till-b.other'] as TlsMaterial))).toBe(Status.PERMISSION_DENIED);
+  });
+
+  it('a caller allowed to write does, and every write leaves one audit line with the caller and the keys, never the content', async () => {
+    const office = callers['backoffice.acme'] as TlsMaterial;
+    const requestId = 'mtls-request-0002';
+    await api(office).upsertItem({
+      tenantId: 'demo',
+      storeCode: 'S001',
+      itemCode: 'MTLS-2',
+      requestId,
+      expectedVersion: 0,
+      item: itemFields({ description: 'Secret recipe' }),
+    });
+    const line = t.logs.find((l) => l.event === 'audit' && l.requestId === requestId);
+    expect(line).toMatchObject({
+      caller: 'backoffice.acme',
+      method: 'UpsertItem',
+      tenantId: 'demo',
+      storeCode: 'S001',
+      itemCode: 'MTLS-2',
+      outcome: 'OK',
+    });
+    expect(JSON.stringify(line)).not.toContain('Secret recipe');
+    expect(t.logs.some((l) => l.event === 'audit' && l.caller === 'till-a.acme' && l.outcome === 'PERMISSION_DENIED')).toBe(true);
+  });
+
+  it('health stays open to any caller with a certificate, whatever the policy', async () => {
+    expect(await healthCheck(t.address, '', pool.credentials(callers['till-b.other'] as TlsMaterial))).toBe('SERVING');
+    expect(await healthCheck(t.address, 'masterdata.v1.StoreService', pool.credentials(callers['till-b.other'] as TlsMaterial))).toBe(
+      'SERVING',
+    );
+  });
+
+  it('serves a rotated server certificate without a restart', async () => {
+    const serial = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tls.connect(
+          {
+            host: '127.0.0.1',
+            port: Number(t.address.split(':')[1]),
+            ca: readFileSync(certs.ca),
+            ALPNProtocols: ['h2'],
+            ...keyPair(callers['till-a.acme'] as TlsMaterial),
+          },
+          () => {
+            resolve(socket.getPeerCertificate().serialNumber);
+            socket.end();
+          },
+        );
+        socket.on('error', reject);
+      });
+    const before = await serial();
+    const rotated = await signCertificate(dir, '127.0.0.1', 'IP:127.0.0.1');
+    copyFileSync(rotated.cert, serverCert);
+    copyFileSync(rotated.key, serverKey);
+    const until = performance.now() + 5_000;
+    let after = before;
+    while (after === before && performance.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await serial();
+    }
+    expect(after).not.toBe(before);
+    expect(await read(callers['till-a.acme'] as TlsMaterial)).toMatchObject({ itemCode: '4011' });
+  });
+
+  it('stops at start with one line naming the setting for a bad policy file or an unreadable key', async () => {
+    const bad = join(dir, 'bad-policy.json');
+    writeFileSync(bad, JSON.stringify({ callers: [{ identity: '', read: 'demo' }] }));
+    const badPolicy = await runService({ DATABASE_URL: db.url(), GRPC_PORT: '0', METRICS_PORT: 'off', AUTHZ_POLICY_FILE: bad });
+    expect(badPolicy.code).toBe(2);
+    expect(badPolicy.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badPolicy.stderr).toMatch(/^invalid configuration: AUTHZ_POLICY_FILE: callers\.0\.identity: .*callers\.0\.read: /);
+    const noKey = await runService({
+      DATABASE_URL: db.url(),
+      GRPC_PORT: '0',
+      METRICS_PORT: 'off',
+      GRPC_TLS_CERT_FILE: serverCert,
+      GRPC_TLS_KEY_FILE: join(dir, 'missing.key'),
+    });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr.trim()).toMatch(/^invalid configuration: GRPC_TLS_KEY_FILE: cannot read .*missing\.key \(ENOENT\)/);
+  });
+});
+
+function keyPair(material: TlsMaterial): { cert?: Buffer; key?: Buffer } {
+  return { ...(material.certChain ? { cert: material.certChain } : {}), ...(material.privateKey ? { key: material.privateKey } : {}) };
+}
