@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelPool, type TlsMaterial } from '../src/clients/ChannelPool.ts';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
@@ -24,6 +25,7 @@ let serverCert: string;
 let serverKey: string;
 const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
 const callers: Record<string, TlsMaterial> = {};
+let signingKey: CryptoKey;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mtls-'));
@@ -48,8 +50,14 @@ beforeAll(async () => {
       ],
     }),
   );
+  const keys = await generateKeyPair('ES256');
+  signingKey = keys.privateKey;
+  const jwks = join(dir, 'jwks.json');
+  writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' }] }));
   db = await TestDatabase.create();
   t = await startTestServer(db.url(), {
+    AUTHZ_JWKS_FILE: jwks,
+    AUTHZ_JWT_AUDIENCE: 'masterdata',
     GRPC_TLS_CERT_FILE: serverCert,
     GRPC_TLS_KEY_FILE: serverKey,
     GRPC_TLS_CLIENT_CA_FILE: certs.ca,
@@ -123,6 +131,57 @@ describe('callers over mutual TLS', () => {
     expect(await healthCheck(t.address, 'masterdata.v1.StoreService', pool.credentials(callers['till-b.other'] as TlsMaterial))).toBe(
       'SERVING',
     );
+  });
+
+  it('a valid bearer token names the caller by its subject; a bad one is UNAUTHENTICATED, saying why', async () => {
+    const token = (over: { sub?: string; aud?: string; exp?: string; key?: CryptoKey } = {}) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject(over.sub ?? 'backoffice.acme')
+        .setAudience(over.aud ?? 'masterdata')
+        .setIssuedAt()
+        .setExpirationTime(over.exp ?? '5m')
+        .sign(over.key ?? signingKey);
+    // till-b's certificate admits the connection; the token says who calls.
+    const withToken = (jwt: string) =>
+      itemServiceApi(
+        itemServiceClient(
+          pool,
+          t.address,
+          credentials.combineChannelCredentials(
+            pool.credentials(callers['till-b.other']),
+            credentials.createFromMetadataGenerator((_params, callback) => {
+              const metadata = new Metadata();
+              metadata.set('authorization', `Bearer ${jwt}`);
+              callback(null, metadata);
+            }),
+          ),
+        ),
+      );
+    const requestId = 'mtls-request-0003';
+    const office = withToken(await token());
+    await office.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: 'MTLS-3', requestId, expectedVersion: 0, item: itemFields() });
+    expect(t.logs.find((l) => l.event === 'audit' && l.requestId === requestId)).toMatchObject({
+      caller: 'backoffice.acme',
+      outcome: 'OK',
+    });
+    const refused = (jwt: string): Promise<Partial<ServiceError>> =>
+      withToken(jwt)
+        .getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })
+        .then(
+          () => ({}),
+          (e: unknown) => e as ServiceError,
+        );
+    const expired = await refused(await token({ exp: '-1m' }));
+    expect(expired.code).toBe(Status.UNAUTHENTICATED);
+    expect(expired.details).toMatch(/^the bearer token is not valid: jwt expired/);
+    expect(await refused(await token({ aud: 'elsewhere' }))).toMatchObject({ code: Status.UNAUTHENTICATED });
+    const stranger = (await generateKeyPair('ES256')).privateKey;
+    expect(await refused(await token({ key: stranger }))).toMatchObject({ code: Status.UNAUTHENTICATED });
+    expect(await refused(await token({ sub: 'nobody' }))).toMatchObject({
+      code: Status.PERMISSION_DENIED,
+      details: 'caller "nobody" is not in the authorization policy',
+    });
   });
 
   it('serves a rotated server certificate without a restart', async () => {

@@ -9,6 +9,7 @@ import { ItemServiceService } from '../generated/proto/masterdata/v1/item_servic
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
 import { AuthzPolicy } from '../config/AuthzPolicy.ts';
 import { auditLog } from '../grpc/auditLog.ts';
+import { BearerTokens } from '../grpc/BearerTokens.ts';
 import { callAuthorization } from '../grpc/callAuthorization.ts';
 import { callLimits } from '../grpc/callLimits.ts';
 import { callLog } from '../grpc/callLog.ts';
@@ -120,6 +121,9 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
 
   // Who may touch which tenant; loaded before anything starts, so a bad file stops the service.
   const authz = config.AUTHZ_POLICY_FILE ? AuthzPolicy.fromFile(config.AUTHZ_POLICY_FILE) : undefined;
+  const tokens = config.AUTHZ_JWKS_FILE
+    ? BearerTokens.fromFile(config.AUTHZ_JWKS_FILE, { issuer: config.AUTHZ_JWT_ISSUER, audience: config.AUTHZ_JWT_AUDIENCE })
+    : undefined;
   if (!authz) log.warn({ event: 'authz', policy: 'none' }, 'AUTHZ_POLICY_FILE is not set: every caller may read and write every tenant');
   else log.info({ event: 'authz', policy: config.AUTHZ_POLICY_FILE }, `authorization: tenants per caller from ${config.AUTHZ_POLICY_FILE}`);
   const transport = !config.GRPC_TLS_CERT_FILE
@@ -146,7 +150,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
         limits,
         callLog(log, metrics),
         auditLog(log, METHODS_BY_PATH),
-        ...(authz ? [callAuthorization(authz, METHODS_BY_PATH)] : []),
+        ...(authz ? [callAuthorization(authz, METHODS_BY_PATH, tokens)] : []),
       ),
     ],
     'grpc.max_receive_message_length': 1024 * 1024,

@@ -73,6 +73,10 @@ const schema = z.object({
   GRPC_TLS_RELOAD_MS: int(100, 86_400_000).default(60_000),
   /** Which caller may read and write which tenants; unset: every caller, every tenant. */
   AUTHZ_POLICY_FILE: z.string().min(1).optional(),
+  /** Bearer tokens (JWT) signed by these keys name the caller by their `sub`. */
+  AUTHZ_JWKS_FILE: z.string().min(1).optional(),
+  AUTHZ_JWT_ISSUER: z.string().min(1).optional(),
+  AUTHZ_JWT_AUDIENCE: z.string().min(1).optional(),
   SEED_DEMO_DATA: flag.optional(),
   ITEM_CACHE: flag.default(true),
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
@@ -106,7 +110,13 @@ export { ConfigError };
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const secrets = readFileSecrets(env);
   const config = withDatabaseTls(parseConfig(secrets.env));
-  for (const name of ['GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE', 'AUTHZ_POLICY_FILE'] as const) {
+  for (const name of [
+    'GRPC_TLS_CERT_FILE',
+    'GRPC_TLS_KEY_FILE',
+    'GRPC_TLS_CLIENT_CA_FILE',
+    'AUTHZ_POLICY_FILE',
+    'AUTHZ_JWKS_FILE',
+  ] as const) {
     const path = config[name];
     const problem = path === undefined ? undefined : unreadable(path);
     if (problem) throw new ConfigError(`invalid configuration: ${name}: cannot read ${String(path)} (${problem})`);
@@ -181,6 +191,10 @@ function withDatabasePassword(config: Config, password: string): Config {
 function parseConfig(env: Record<string, string | undefined>): Config {
   return parseEnv(
     schema
+      .refine((c) => c.AUTHZ_JWKS_FILE === undefined || c.AUTHZ_POLICY_FILE !== undefined, {
+        message: 'bearer tokens name callers for the policy: set AUTHZ_POLICY_FILE too',
+        path: ['AUTHZ_JWKS_FILE'],
+      })
       .refine((c) => c.GRPC_TLS_CLIENT_CA_FILE === undefined || c.GRPC_TLS_CERT_FILE !== undefined, {
         message: "mutual TLS needs the server's own certificate: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE too",
         path: ['GRPC_TLS_CLIENT_CA_FILE'],

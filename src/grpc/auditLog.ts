@@ -23,7 +23,7 @@ export function auditLog(log: Logger, methods: ReadonlyMap<string, MethodPolicy>
         return undefined;
       },
       status: (status) => {
-        const caller = callerOf(call.authContext())?.label ?? 'anonymous';
+        const caller = call.identity ?? callerOf(call.authContext())?.label ?? 'anonymous';
         const outcome = Status[status.code] ?? String(status.code);
         log.info({ event: 'audit', caller, method: method.name, ...keys, outcome }, `audit: ${caller} ${method.name} ${outcome}`);
       },

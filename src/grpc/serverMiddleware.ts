@@ -4,7 +4,7 @@ import {
   ServerListenerBuilder,
   type Metadata,
   type ServerInterceptor,
-  type status as Status,
+  status as Status,
 } from '@grpc/grpc-js';
 
 /** What TLS says of the caller (grpc-js's AuthContext, which it does not export). */
@@ -25,14 +25,19 @@ export interface CallControl {
   refuse(status: CallStatus): void;
   /** The caller's TLS identity (its certificate), when the connection has one. */
   authContext(): CallAuthContext;
+  /** Who the call is for, once a middleware has established it (a verified token's subject, say). */
+  identity: string | undefined;
 }
 
 /** One middleware's view of a call, from its metadata to its status. Every hook is optional. */
 export interface CallHooks {
   /** The request metadata arrived; returning a status refuses the call before anything else runs. */
   readonly metadata?: (metadata: Metadata) => CallStatus | undefined;
-  /** The request arrived (decoded); returning a status refuses the call before the handler runs. */
-  readonly message?: (message: unknown) => CallStatus | undefined;
+  /**
+   * The request arrived (decoded); returning a status refuses the call before the handler runs.
+   * A promise (a token to verify, say) holds the call until it settles.
+   */
+  readonly message?: (message: unknown) => CallStatus | undefined | Promise<CallStatus | undefined>;
   /** The status the call ends with: a handler's answer or a refusal. */
   readonly status?: (status: CallStatus) => void;
   readonly cancel?: () => void;
@@ -59,6 +64,7 @@ export function serverMiddleware(...chain: readonly CallMiddleware[]): ServerInt
         intercepting.sendStatus(status);
       },
       authContext: () => call.getAuthContext(),
+      identity: undefined,
     };
     const hooks = chain.map((middleware) => middleware(control));
     const listener = new ServerListenerBuilder()
@@ -73,14 +79,24 @@ export function serverMiddleware(...chain: readonly CallMiddleware[]): ServerInt
         next(metadata);
       })
       .withOnReceiveMessage((message: unknown, next) => {
-        for (const hook of hooks) {
-          const refusal = hook.message?.(message);
-          if (refusal) {
-            control.refuse(refusal);
-            return;
+        const from = (first: number): void => {
+          for (let i = first; i < hooks.length; i += 1) {
+            const outcome = hooks[i]?.message?.(message);
+            if (outcome instanceof Promise) {
+              outcome.then(
+                (refusal) => (refusal ? control.refuse(refusal) : from(i + 1)),
+                () => control.refuse({ code: Status.INTERNAL, details: 'internal error' }),
+              );
+              return;
+            }
+            if (outcome) {
+              control.refuse(outcome);
+              return;
+            }
           }
-        }
-        next(message);
+          next(message);
+        };
+        from(0);
       })
       .withOnCancel(() => {
         for (const hook of hooks) hook.cancel?.();
