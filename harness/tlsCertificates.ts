@@ -36,37 +36,8 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
     ]);
   await ca('test-ca');
   await ca('other-ca');
-  await run('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    path('server.key'),
-    '-out',
-    path('server.csr'),
-  ]);
-  writeFileSync(path('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    path('server.csr'),
-    '-CA',
-    path('test-ca.crt'),
-    '-CAkey',
-    path('test-ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    path('san.ext'),
-    '-out',
-    path('server.crt'),
-  ]);
-  return { ca: path('test-ca.crt'), otherCa: path('other-ca.crt'), serverCert: path('server.crt'), serverKey: path('server.key') };
+  const server = await signCertificate(dir, '127.0.0.1', 'IP:127.0.0.1,DNS:localhost');
+  return { ca: path('test-ca.crt'), otherCa: path('other-ca.crt'), serverCert: server.cert, serverKey: server.key };
 }
 
 /** A certificate for `name` (CN and a DNS SAN), signed by the test CA made in `dir`: a caller's, or a rotated server's. */
