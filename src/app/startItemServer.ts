@@ -7,16 +7,8 @@ import { Database } from '../db/Database.ts';
 import { WritableHealthMonitor } from '../ops/WritableHealthMonitor.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
-import { AuthzPolicy } from '../config/AuthzPolicy.ts';
-import { auditLog } from '../grpc/auditLog.ts';
-import { BearerTokens } from '../grpc/BearerTokens.ts';
-import { callAuthorization } from '../grpc/callAuthorization.ts';
-import { callLimits } from '../grpc/callLimits.ts';
-import { callLog } from '../grpc/callLog.ts';
-import { serverMiddleware } from '../grpc/serverMiddleware.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
 import { serverCredentials } from '../grpc/serverCredentials.ts';
-import { METHODS_BY_PATH } from '../grpc/serviceMethods.ts';
 import { scopedUnary } from '../grpc/scopedUnary.ts';
 import { guardedUnary } from '../grpc/guardedUnary.ts';
 import { createItemService, type Guard, type Wrap } from '../grpc/createItemService.ts';
@@ -31,6 +23,7 @@ import { logDatabaseEvents } from '../log/logDatabaseEvents.ts';
 import { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsServer.ts';
 import { createItemLookup, type ItemLookupService } from './createItemLookup.ts';
+import { createServerMiddleware } from './createServerMiddleware.ts';
 
 export interface ItemServerOptions {
   readonly config: Config;
@@ -119,40 +112,10 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const items = new ItemRepository(db.scope);
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
-  // Who may touch which tenant; loaded before anything starts, so a bad file stops the service.
-  const authz = config.AUTHZ_POLICY_FILE ? AuthzPolicy.fromFile(config.AUTHZ_POLICY_FILE) : undefined;
-  const tokens = config.AUTHZ_JWKS_FILE
-    ? BearerTokens.fromFile(config.AUTHZ_JWKS_FILE, { issuer: config.AUTHZ_JWT_ISSUER, audience: config.AUTHZ_JWT_AUDIENCE })
-    : undefined;
-  if (!authz) log.warn({ event: 'authz', policy: 'none' }, 'AUTHZ_POLICY_FILE is not set: every caller may read and write every tenant');
-  else log.info({ event: 'authz', policy: config.AUTHZ_POLICY_FILE }, `authorization: tenants per caller from ${config.AUTHZ_POLICY_FILE}`);
-  const transport = !config.GRPC_TLS_CERT_FILE
-    ? 'plaintext'
-    : config.GRPC_TLS_CLIENT_CA_FILE
-      ? 'mutual TLS (client certificates required)'
-      : 'TLS';
-  log.info({ event: 'grpc_tls', transport }, `gRPC transport: ${transport}`);
-  const limits = callLimits(
-    {
-      maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
-      maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
-      messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
-    },
-    {
-      inFlight: (n) => metrics.callsInFlight.set(n),
-      rejected: (reason) => metrics.transportRejections.inc({ reason }),
-    },
-  );
+  // Before the server starts: a bad policy or JWKS file stops the service.
+  const middleware = createServerMiddleware(config, log, metrics);
   const server = new Server({
-    // Outermost first: limits refuse before anything else runs; the log sees every status.
-    interceptors: [
-      serverMiddleware(
-        limits,
-        callLog(log, metrics),
-        auditLog(log, METHODS_BY_PATH),
-        ...(authz ? [callAuthorization(authz, METHODS_BY_PATH, tokens)] : []),
-      ),
-    ],
+    interceptors: [middleware],
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
     'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,

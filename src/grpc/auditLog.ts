@@ -2,10 +2,11 @@ import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../log/createLogger.ts';
 import { callerOf } from './callerOf.ts';
 import type { MethodPolicy } from './methodPolicies.ts';
+import { requestKey, type RequestKey } from './requestKeys.ts';
 import type { CallMiddleware } from './serverMiddleware.ts';
 
 /** The keys of a write request: never its content. */
-const KEYS = ['tenantId', 'storeCode', 'itemCode', 'requestId'] as const;
+const KEYS: readonly RequestKey[] = ['tenantId', 'storeCode', 'itemCode', 'requestId'];
 
 /**
  * One audit line per write (every method whose policy is a write), refused ones too: who
@@ -15,11 +16,13 @@ export function auditLog(log: Logger, methods: ReadonlyMap<string, MethodPolicy>
   return (call) => {
     const method = methods.get(call.path);
     if (method?.access !== 'write') return {};
-    const keys: Partial<Record<(typeof KEYS)[number], string>> = {};
+    const keys: Partial<Record<RequestKey, string>> = {};
     return {
       message: (message) => {
-        const m = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
-        for (const key of KEYS) if (typeof m[key] === 'string' && m[key] !== '') keys[key] = m[key].slice(0, 128);
+        for (const key of KEYS) {
+          const value = requestKey(message, key);
+          if (value !== undefined) keys[key] = value;
+        }
         return undefined;
       },
       status: (status) => {

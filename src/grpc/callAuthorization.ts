@@ -3,6 +3,7 @@ import type { AuthzPolicy } from '../config/AuthzPolicy.ts';
 import type { BearerTokens } from './BearerTokens.ts';
 import { callerOf, type Caller } from './callerOf.ts';
 import type { MethodPolicy } from './methodPolicies.ts';
+import { requestKey } from './requestKeys.ts';
 import type { CallMiddleware, CallStatus } from './serverMiddleware.ts';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
@@ -28,7 +29,7 @@ export function callAuthorization(policy: AuthzPolicy, methods: ReadonlyMap<stri
         if (!method) return undefined;
         const decide = (caller: Caller | undefined) => {
           call.identity = caller?.label;
-          return decision(policy, method, caller, tenantOf(message));
+          return decision(policy, method, caller, requestKey(message, 'tenantId'));
         };
         if (token === undefined || !tokens) return decide(callerOf(call.authContext()));
         return tokens.subject(token).then(
@@ -62,9 +63,4 @@ function decision(
     return { code: Status.PERMISSION_DENIED, details: `caller "${caller.label}" may not ${access} tenant "${tenant ?? ''}"` };
   }
   return undefined;
-}
-
-function tenantOf(message: unknown): string | undefined {
-  const value = typeof message === 'object' && message !== null ? (message as { tenantId?: unknown }).tenantId : undefined;
-  return typeof value === 'string' ? value : undefined;
 }

@@ -1,6 +1,7 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../log/createLogger.ts';
 import type { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
+import { requestKey } from './requestKeys.ts';
 import type { CallMiddleware } from './serverMiddleware.ts';
 
 const SERVER_SIDE = new Set([Status.INTERNAL, Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.UNKNOWN, Status.DATA_LOSS]);
@@ -12,7 +13,7 @@ export function callLog(log: Logger, metrics: ServiceMetrics): CallMiddleware {
     let tenant: string | undefined;
     return {
       message: (message) => {
-        tenant = tenantOf(message);
+        tenant = requestKey(message, 'tenantId')?.slice(0, 64);
         return undefined;
       },
       status: (status) => {
@@ -25,10 +26,4 @@ export function callLog(log: Logger, metrics: ServiceMetrics): CallMiddleware {
       },
     };
   };
-}
-
-function tenantOf(message: unknown): string | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const value = (message as { tenantId?: unknown }).tenantId;
-  return typeof value === 'string' && value.length > 0 ? value.slice(0, 64) : undefined;
 }
