@@ -31,7 +31,10 @@ export class DatabaseEndpoint {
   readonly #scheme: string;
   readonly #userinfo: string;
   readonly #path: string;
-  readonly #query: string;
+  /** The URL's parameters but target_session_attrs: never mutated (copied to derive an endpoint). */
+  readonly #params: URLSearchParams;
+  /** The query pg connects with: the parameters, with libpq's sslmode meanings switched on. */
+  readonly #connectQuery: string;
 
   private constructor(scheme: string, userinfo: string, hosts: DatabaseHost[], path: string, params: URLSearchParams, tsa: string | null) {
     this.#scheme = scheme;
@@ -39,8 +42,8 @@ export class DatabaseEndpoint {
     this.hosts = hosts;
     this.#path = path;
     params.delete('target_session_attrs');
-    const query = params.toString();
-    this.#query = query === '' ? '' : `?${query}`;
+    this.#params = params;
+    this.#connectQuery = connectQuery(params);
     this.targetSessionAttrsGiven = tsa !== null;
     this.targetSessionAttrs = (tsa ?? 'any') as TargetSessionAttrs;
   }
@@ -77,14 +80,14 @@ export class DatabaseEndpoint {
     const colon = this.#userinfo.indexOf(':');
     const user = colon >= 0 ? this.#userinfo.slice(0, colon) : this.#userinfo;
     if (user === '') throw new DatabaseUrlError('names no user, so a password cannot be added to it');
-    return this.#rebuild(`${user}:${encodeURIComponent(password)}`, new URLSearchParams(this.#query.slice(1)));
+    return this.#rebuild(`${user}:${encodeURIComponent(password)}`, new URLSearchParams(this.#params));
   }
 
   /** This endpoint's URL again, with other userinfo or parameters, parsed anew. */
   #rebuild(userinfo: string, params: URLSearchParams): DatabaseEndpoint {
     if (this.targetSessionAttrsGiven) params.set('target_session_attrs', this.targetSessionAttrs);
     const query = params.toString();
-    const hosts = this.hosts.map((h) => (h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`)).join(',');
+    const hosts = this.hosts.map(hostLabel).join(',');
     const user = userinfo === '' ? '' : `${userinfo}@`;
     return DatabaseEndpoint.parse(`${this.#scheme}://${user}${hosts}${this.#path}${query === '' ? '' : `?${query}`}`);
   }
@@ -98,26 +101,17 @@ export class DatabaseEndpoint {
     const user = this.#userinfo === '' ? '' : `${this.#userinfo}@`;
     const name = host.host.includes(':') ? `[${host.host}]` : host.host;
     const address = name === '' ? '' : `${name}:${host.port}`;
-    return `${this.#scheme}://${user}${address}${this.#path}${this.#connectQuery()}`;
-  }
-
-  /** The URL's query as pg must read it: libpq's sslmode meanings (pg 8 alone reads require as verify-full). */
-  #connectQuery(): string {
-    const params = new URLSearchParams(this.#query.slice(1));
-    const mode = params.get('sslmode');
-    if (mode !== null && mode !== 'no-verify' && !params.has('uselibpqcompat')) params.set('uselibpqcompat', 'true');
-    const query = params.toString();
-    return query === '' ? '' : `?${query}`;
+    return `${this.#scheme}://${user}${address}${this.#path}${this.#connectQuery}`;
   }
 
   /** A URL parameter (sslmode, sslrootcert…), as written. */
   param(name: string): string | undefined {
-    return new URLSearchParams(this.#query.slice(1)).get(name) ?? undefined;
+    return this.#params.get(name) ?? undefined;
   }
 
   /** The same endpoint with these URL parameters added where the URL has none of its own. */
   withDefaults(defaults: Readonly<Record<string, string | undefined>>): DatabaseEndpoint {
-    const params = new URLSearchParams(this.#query.slice(1));
+    const params = new URLSearchParams(this.#params);
     for (const [key, value] of Object.entries(defaults)) if (value !== undefined && !params.has(key)) params.set(key, value);
     return this.#rebuild(this.#userinfo, params);
   }
@@ -152,6 +146,15 @@ export class DatabaseEndpoint {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `DatabaseEndpoint(${this.toString()})`;
   }
+}
+
+/** The URL's query as pg must read it: libpq's sslmode meanings (pg 8 alone reads require as verify-full). */
+function connectQuery(own: URLSearchParams): string {
+  const params = new URLSearchParams(own);
+  const mode = params.get('sslmode');
+  if (mode !== null && mode !== 'no-verify' && !params.has('uselibpqcompat')) params.set('uselibpqcompat', 'true');
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
 }
 
 /** `host:port`, with IPv6 in brackets: how logs and metric labels name a host. */

@@ -141,7 +141,7 @@ function withDatabaseTls(config: Config): Config {
     sslcert: 'DATABASE_TLS_CERT_FILE',
     sslkey: 'DATABASE_TLS_KEY_FILE',
   };
-  const apply = (name: 'DATABASE_URL' | 'DATABASE_READ_URL', endpoint: DatabaseEndpoint): DatabaseEndpoint => {
+  const apply = (name: EndpointName, endpoint: DatabaseEndpoint): DatabaseEndpoint => {
     const own = endpoint.withDefaults(defaults);
     for (const param of ['sslrootcert', 'sslcert', 'sslkey']) {
       const path = own.param(param);
@@ -152,10 +152,17 @@ function withDatabaseTls(config: Config): Config {
     }
     return own;
   };
+  return withEndpoints(config, apply);
+}
+
+type EndpointName = 'DATABASE_URL' | 'DATABASE_READ_URL';
+
+/** The configuration with `change` applied to each database URL that is set. */
+function withEndpoints(config: Config, change: (name: EndpointName, endpoint: DatabaseEndpoint) => DatabaseEndpoint): Config {
   return {
     ...config,
-    ...(config.DATABASE_URL ? { DATABASE_URL: apply('DATABASE_URL', config.DATABASE_URL) } : {}),
-    ...(config.DATABASE_READ_URL ? { DATABASE_READ_URL: apply('DATABASE_READ_URL', config.DATABASE_READ_URL) } : {}),
+    ...(config.DATABASE_URL ? { DATABASE_URL: change('DATABASE_URL', config.DATABASE_URL) } : {}),
+    ...(config.DATABASE_READ_URL ? { DATABASE_READ_URL: change('DATABASE_READ_URL', config.DATABASE_READ_URL) } : {}),
   };
 }
 
@@ -172,7 +179,7 @@ function unreadable(path: string): string | undefined {
 /** DATABASE_PASSWORD_FILE's password, put into the database URLs (each must name a user and no password). */
 function withDatabasePassword(config: Config, password: string): Config {
   if (!config.DATABASE_URL) throw new ConfigError('invalid configuration: DATABASE_PASSWORD_FILE: DATABASE_URL is not set');
-  const apply = (name: 'DATABASE_URL' | 'DATABASE_READ_URL', endpoint: DatabaseEndpoint): DatabaseEndpoint => {
+  return withEndpoints(config, (name, endpoint) => {
     if (endpoint.hasPassword)
       throw new ConfigError(`invalid configuration: DATABASE_PASSWORD_FILE: ${name} carries a password too; keep one of them`);
     try {
@@ -180,12 +187,7 @@ function withDatabasePassword(config: Config, password: string): Config {
     } catch (error) {
       throw new ConfigError(`invalid configuration: ${name}: ${error instanceof Error ? error.message : 'cannot take the password'}`);
     }
-  };
-  return {
-    ...config,
-    DATABASE_URL: apply('DATABASE_URL', config.DATABASE_URL),
-    ...(config.DATABASE_READ_URL ? { DATABASE_READ_URL: apply('DATABASE_READ_URL', config.DATABASE_READ_URL) } : {}),
-  };
+  });
 }
 
 function parseConfig(env: Record<string, string | undefined>): Config {
