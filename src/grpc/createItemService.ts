@@ -80,15 +80,11 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       const key = storeKeyOf(v, req);
       const pageSize = pageSizeOf(v, req.pageSize);
       v.throwIfAny();
-      const after = req.pageToken === '' ? undefined : pageTokens.decode(req.pageToken, key).afterItemCode;
+      const after = pageTokens.after(req.pageToken, key);
       const rows = await items.page(key, after, pageSize + 1);
       if (rows.length === 0 && after === undefined && !(await items.storeExists(key))) throw storeNotFound(key);
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        items: page.map(toItemDetail),
-        nextPageToken: rows.length > pageSize && last ? pageTokens.encode({ ...key, afterItemCode: last.itemCode }) : '',
-      };
+      const page = pageTokens.page(rows, pageSize, key, (row) => row.itemCode);
+      return { items: page.rows.map(toItemDetail), nextPageToken: page.nextPageToken };
     }),
 
     upsertItem: wrap(

@@ -36,14 +36,9 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       const pageSize = pageSizeOf(v, req.pageSize);
       v.throwIfAny();
       const scope = { tenantId, storeCode: TENANT_WIDE };
-      const after = req.pageToken === '' ? undefined : pageTokens.decode(req.pageToken, scope).afterItemCode;
-      const rows = await stores.page(tenantId, after, pageSize + 1);
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        stores: page.map(toStore),
-        nextPageToken: rows.length > pageSize && last ? pageTokens.encode({ ...scope, afterItemCode: last.storeCode }) : '',
-      };
+      const rows = await stores.page(tenantId, pageTokens.after(req.pageToken, scope), pageSize + 1);
+      const page = pageTokens.page(rows, pageSize, scope, (row) => row.storeCode);
+      return { stores: page.rows.map(toStore), nextPageToken: page.nextPageToken };
     }),
 
     upsertStore: wrap(STORE_METHODS.upsertStore, async (req): Promise<UpsertStoreResponse> => {

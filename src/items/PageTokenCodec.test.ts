@@ -27,4 +27,13 @@ describe('PageTokenCodec', () => {
     expect(() => codec.decode(foreign, key)).toThrow(/page_token is not valid/);
     expect(() => codec.decode(codec.encode({ ...key, afterItemCode: 'x' }), { tenantId: 't1', storeCode: 's2' })).toThrow(/page_token/);
   });
+
+  it('cuts a keyset page: a token only when the extra row shows there is more, pointing after the last row kept', () => {
+    const rows = ['a', 'b', 'c'];
+    expect(codec.page(rows.slice(0, 2), 2, key, (r) => r)).toEqual({ rows: ['a', 'b'], nextPageToken: '' });
+    const more = codec.page(rows, 2, key, (r) => r);
+    expect(more.rows).toEqual(['a', 'b']);
+    expect(codec.after(more.nextPageToken, key)).toBe('b');
+    expect(codec.after('', key)).toBeUndefined();
+  });
 });

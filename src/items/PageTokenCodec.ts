@@ -41,6 +41,29 @@ export class PageTokenCodec {
     return { tenantId: p.t, storeCode: p.s, afterItemCode: p.a };
   }
 
+  /** Where a page starts: after the token's key, or at the beginning for an empty token. */
+  after(token: string, expect: { tenantId: string; storeCode: string }): string | undefined {
+    return token === '' ? undefined : this.decode(token, expect).afterItemCode;
+  }
+
+  /**
+   * A keyset page from up to `pageSize + 1` rows read in key order: the first `pageSize`, and a
+   * token for the next page when the extra row shows there is one.
+   */
+  page<T>(
+    rows: readonly T[],
+    pageSize: number,
+    scope: { tenantId: string; storeCode: string },
+    keyOf: (row: T) => string,
+  ): { rows: T[]; nextPageToken: string } {
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    return {
+      rows: page,
+      nextPageToken: rows.length > pageSize && last !== undefined ? this.encode({ ...scope, afterItemCode: keyOf(last) }) : '',
+    };
+  }
+
   #sign(body: string): string {
     return createHmac('sha256', this.#secret).update(body).digest('base64url');
   }
