@@ -25,6 +25,7 @@ export class TcpProxy implements AsyncDisposable {
   #target: Endpoint;
   #mode: Mode = 'forward';
   #commitTrap: 'before-commit' | 'after-commit' | undefined;
+  #onTrapped: (() => void) | undefined;
   #commitTrapped = 0;
 
   private constructor(target: Endpoint) {
@@ -85,10 +86,12 @@ export class TcpProxy implements AsyncDisposable {
   /**
    * Lose the next connection that sends COMMIT: 'before-commit' drops it before the server
    * sees it (the transaction rolls back); 'after-commit' lets the server commit and drops the
-   * answer. Either way the client sees the same lost connection.
+   * answer. Either way the client sees the same lost connection. `onTrapped` runs the moment the
+   * COMMIT is caught: what a test does to the server then happens at COMMIT, not by a timer's guess.
    */
-  trapNextCommit(when: 'before-commit' | 'after-commit'): void {
+  trapNextCommit(when: 'before-commit' | 'after-commit', onTrapped?: () => void): void {
     this.#commitTrap = when;
+    this.#onTrapped = onTrapped;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -116,6 +119,9 @@ export class TcpProxy implements AsyncDisposable {
         const when = this.#commitTrap;
         this.#commitTrap = undefined;
         this.#commitTrapped += 1;
+        const onTrapped = this.#onTrapped;
+        this.#onTrapped = undefined;
+        onTrapped?.();
         if (when === 'before-commit') {
           this.#drop(pair, 'reset');
           return;

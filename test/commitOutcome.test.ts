@@ -74,8 +74,9 @@ describe.each(topologies)('%s', (topology) => {
       'is reported unknown (never guessed) when another server instance answers, e.g. after a failover or restart',
       async () => {
         const db = database();
-        proxy.trapNextCommit('after-commit');
-        const restarted = new Promise<void>((resolve) => setTimeout(() => void pg.restart('fast').then(resolve), 20));
+        // The restart starts when the COMMIT is caught: a timer started here raced the insert and,
+        // on a loaded machine, cut the connection before COMMIT (no outcome to resolve at all).
+        const restarted = new Promise<void>((resolve) => proxy.trapNextCommit('after-commit', () => void pg.restart('fast').then(resolve)));
         const { result, outcomes } = await insertOnce(db, 'other-server');
         await restarted;
         expect(outcomes).toEqual([{ outcome: 'unknown' }]);
