@@ -1,7 +1,7 @@
 // npm run bench:scope — GetItemDetail through the real gRPC server with the call-scope
 // wrapper and without it, plus raw pg and plain Prisma findUnique as floors, in one run.
 // Prints numbers; asserts nothing. Needs the local PostgreSQL (TEST_PG_URL to override).
-import { Metadata, Server, ServerCredentials, credentials, status as Status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { startItemServer } from '../src/app/startItemServer.ts';
@@ -11,9 +11,10 @@ import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { callLog } from '../src/grpc/callLog.ts';
-import { serverMiddleware } from '../src/grpc/serverMiddleware.ts';
-import { ServerError } from '../src/grpc/ServerError.ts';
+import { CallChain, type CallMiddleware } from '../src/grpc/CallChain.ts';
+import { callLog, callRecorder } from '../src/grpc/callLog.ts';
+import type { ScopeContext } from '../src/grpc/callScope.ts';
+import { transportLimits } from '../src/grpc/transportLimits.ts';
 import { createItemService } from '../src/grpc/createItemService.ts';
 import { ItemLookup } from '../src/items/ItemLookup.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
@@ -43,12 +44,30 @@ const scoped = await startItemServer({
   pageTokenSecret: 'bench-secret-0123456789',
 });
 
-// Without it: the same handlers and the same logging interceptor, repositories on one plain
-// PrismaClient: no scope, no retry, no deadline timer. Only the wrapper differs.
+// Without it: the same handlers, the same transport limits and the same call log, repositories
+// on one plain PrismaClient: no deadline, no scope, no retry. Only the wrapper differs.
 const plainPool = new pg.Pool({ connectionString: db.url(), max: config.DB_POOL_MAX });
 const plainPrisma = new PrismaClient({ adapter: new PrismaPg(plainPool) });
 const direct = { db: () => plainPrisma };
-const bare = new Server({ interceptors: [serverMiddleware(callLog(log, new ServiceMetrics()))] });
+const metrics = new ServiceMetrics();
+const bare = new Server({
+  interceptors: [
+    transportLimits(
+      {
+        maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
+        maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
+        messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
+      },
+      { inFlight: () => undefined, refused: () => undefined },
+    ),
+  ],
+});
+const calls = CallChain.create({ defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS, onInternalError: () => undefined }).use(
+  callLog(callRecorder(log, metrics)),
+);
+// No scope: what a handler registers for after the commit runs at once.
+const unscoped: CallMiddleware<ScopeContext> = (request, ctx, next) =>
+  next(request, Object.assign(ctx, { onCommit: (effect: () => void) => effect() }));
 bare.addService(
   ItemServiceService,
   createItemService({
@@ -56,18 +75,8 @@ bare.addService(
     upserts: new UpsertRequestRepository(direct),
     pageTokens: new PageTokenCodec('bench-secret-0123456789'),
     lookup: new ItemLookup({ read: (_budget, work) => work(), items: new ItemRepository(direct), staleIfErrorMs: 0 }),
-    guard: (_method, handler) => (call, callback) => {
-      handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
-      );
-    },
-    wrap: (_method, handler) => (call, callback) => {
-      handler(call.request, { deadline: Number.POSITIVE_INFINITY, signal: new AbortController().signal, trailers: new Metadata() }).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(err instanceof ServerError ? { code: err.code, details: err.message } : { code: Status.INTERNAL }),
-      );
-    },
+    calls,
+    scoped: calls.use(unscoped),
   }),
 );
 const barePort = await new Promise<number>((resolve, reject) =>

@@ -82,7 +82,7 @@ describe('transport limits', () => {
       const answer = await rawCall(session, Buffer.alloc(0), { 'x-padding': 'p'.repeat(4_000) });
       expect(answer.status).toBe(Status.RESOURCE_EXHAUSTED);
       expect(answer.message).toMatch(/over this server's limit of 2048/);
-      // Refused by the first middleware, the call is still in the call log, with its status.
+      // Refused by the transport limits before any handler runs, the call is still in the call log.
       expect(t.logs.some((l) => l.msg === 'call' && l.code === 'RESOURCE_EXHAUSTED')).toBe(true);
     } finally {
       session.close();

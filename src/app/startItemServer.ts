@@ -9,9 +9,8 @@ import { ItemServiceService } from '../generated/proto/masterdata/v1/item_servic
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
 import { serverCredentials } from '../grpc/serverCredentials.ts';
-import { scopedUnary } from '../grpc/scopedUnary.ts';
-import { guardedUnary } from '../grpc/guardedUnary.ts';
-import { createItemService, type Guard, type Wrap } from '../grpc/createItemService.ts';
+import { callScope } from '../grpc/callScope.ts';
+import { createItemService } from '../grpc/createItemService.ts';
 import { createStoreService } from '../grpc/createStoreService.ts';
 import { StoreRepository } from '../items/StoreRepository.ts';
 import { UpsertRequestRetention } from '../items/UpsertRequestRetention.ts';
@@ -23,7 +22,7 @@ import { logDatabaseEvents } from '../log/logDatabaseEvents.ts';
 import { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsServer.ts';
 import { createItemLookup, type ItemLookupService } from './createItemLookup.ts';
-import { createServerMiddleware } from './createServerMiddleware.ts';
+import { createCallChain } from './createCallChain.ts';
 
 export interface ItemServerOptions {
   readonly config: Config;
@@ -103,19 +102,15 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     if (e.probeHealth) void monitor.check();
   });
 
-  const guarded = {
-    defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
-    onInternalError: (error: unknown, m: string) => log.error({ err: error, method: m }, 'internal error'),
-  };
-  const wrap: Wrap = (method, handler, options) => scopedUnary({ ...guarded, db }, method, handler, options);
-  const guard: Guard = (method, handler) => guardedUnary(guarded, method.name, handler);
   const items = new ItemRepository(db.scope);
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
   // Before the server starts: a bad policy or JWKS file stops the service.
-  const middleware = createServerMiddleware(config, log, metrics);
+  const { transport, calls } = createCallChain(config, log, metrics);
+  // The same chain with the call scope innermost: the handler's database work in one scope of db.
+  const scoped = calls.use(callScope(db));
   const server = new Server({
-    interceptors: [middleware],
+    interceptors: [transport],
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
     'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,
@@ -146,8 +141,8 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     else if (deleted > 0) log.info(line, `deleted ${deleted} request ids older than ${cutoff.toISOString()}`);
   });
   const pageTokens = new PageTokenCodec(pageTokenSecret);
-  server.addService(ItemServiceService, createItemService({ items, upserts, pageTokens, lookup: lookups.lookup, wrap, guard }));
-  server.addService(StoreServiceService, createStoreService({ stores: new StoreRepository(db.scope), upserts, pageTokens, wrap }));
+  server.addService(ItemServiceService, createItemService({ items, upserts, pageTokens, lookup: lookups.lookup, calls, scoped }));
+  server.addService(StoreServiceService, createStoreService({ stores: new StoreRepository(db.scope), upserts, pageTokens, scoped }));
   health.addToServer(server);
   reflectionService().addToServer(server);
 

@@ -1,29 +1,50 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../log/createLogger.ts';
 import type { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
+import type { CallMiddleware } from './CallChain.ts';
 import { requestKey } from './requestKeys.ts';
-import type { CallMiddleware } from './serverMiddleware.ts';
+import { toServiceError } from './toServiceError.ts';
 
 const SERVER_SIDE = new Set([Status.INTERNAL, Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.UNKNOWN, Status.DATA_LOSS]);
 
-/** One log line and one latency observation per call: method, status, duration, tenant. */
-export function callLog(log: Logger, metrics: ServiceMetrics): CallMiddleware {
-  return (call) => {
+/** One finished call, as the call log records it. */
+export interface CallRecord {
+  /** `/package.Service/Method`. */
+  readonly path: string;
+  readonly code: Status;
+  readonly details?: string | undefined;
+  readonly ms: number;
+  readonly tenant?: string | undefined;
+}
+
+/**
+ * One log line and one latency observation per call: method, status, duration, tenant. Used by the
+ * call log below and by the transport limits, whose refusals come before any handler.
+ */
+export function callRecorder(log: Logger, metrics: ServiceMetrics): (call: CallRecord) => void {
+  return ({ path, code, details, ms, tenant }) => {
+    const name = Status[code] ?? String(code);
+    metrics.callDuration.observe({ method: path, code: name }, ms / 1000);
+    const line = { method: path, code: name, durationMs: Math.round(ms * 100) / 100, tenant };
+    if (SERVER_SIDE.has(code)) log.warn({ ...line, details }, 'call');
+    else log.info(line, 'call');
+  };
+}
+
+/** The call log as the outermost layer of the chain: it sees every answer and every refusal below it. */
+export function callLog(record: (call: CallRecord) => void): CallMiddleware {
+  return async (request, ctx, next) => {
     const started = performance.now();
-    let tenant: string | undefined;
-    return {
-      message: (message) => {
-        tenant = requestKey(message, 'tenantId')?.slice(0, 64);
-        return undefined;
-      },
-      status: (status) => {
-        const ms = performance.now() - started;
-        const code = Status[status.code] ?? String(status.code);
-        metrics.callDuration.observe({ method: call.path, code }, ms / 1000);
-        const line = { method: call.path, code, durationMs: Math.round(ms * 100) / 100, tenant };
-        if (SERVER_SIDE.has(status.code)) log.warn({ ...line, details: status.details }, 'call');
-        else log.info(line, 'call');
-      },
-    };
+    const path = ctx.method.path;
+    const tenant = requestKey(request, 'tenantId')?.slice(0, 64);
+    try {
+      const response = await next(request, ctx);
+      record({ path, code: Status.OK, ms: performance.now() - started, tenant });
+      return response;
+    } catch (error) {
+      const { serviceError } = toServiceError(error);
+      record({ path, code: serviceError.code ?? Status.UNKNOWN, details: serviceError.details, ms: performance.now() - started, tenant });
+      throw error;
+    }
   };
 }

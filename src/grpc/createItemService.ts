@@ -1,7 +1,6 @@
-import type { handleUnaryCall } from '@grpc/grpc-js';
 import { DomainError } from '../items/DomainError.ts';
-import type { MethodPolicy } from './methodPolicies.ts';
-import type { HandlerContext, ScopedOptions } from './scopedUnary.ts';
+import type { CallChain, CallContext } from './CallChain.ts';
+import type { ScopeContext } from './callScope.ts';
 import { ITEM_METHODS } from './serviceMethods.ts';
 import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
 import { itemDetailFromJson, itemDetailToJson, toItemDetail } from '../items/itemDetail.ts';
@@ -12,41 +11,30 @@ import type { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import type { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
 import { checkCode, checkPattern, Violations } from '../items/validation.ts';
 
-/** A handler whose database work runs in a call scope (scopedUnary), as its policy says. */
-export type Wrap = <Req, Res>(
-  method: MethodPolicy,
-  handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
-  options?: ScopedOptions<Res>,
-) => handleUnaryCall<Req, Res>;
-
-/** A handler that runs its database work itself (guardedUnary): the lookups, cached and coalesced. */
-export type Guard = <Req, Res>(
-  method: MethodPolicy,
-  handler: (request: Req, ctx: HandlerContext) => Promise<Res>,
-) => handleUnaryCall<Req, Res>;
-
 export interface ItemServiceDeps {
   readonly items: ItemRepository;
   readonly upserts: UpsertRequestRepository;
   readonly pageTokens: PageTokenCodec;
   readonly lookup: ItemLookup;
-  readonly wrap: Wrap;
-  readonly guard: Guard;
+  /** The server's chain: for the lookups, which run their database work themselves (cached, coalesced). */
+  readonly calls: CallChain;
+  /** The same chain with the call scope: the handler's database work runs in one scope, as its policy says. */
+  readonly scoped: CallChain<CallContext & ScopeContext>;
 }
 
 export const STALE_KEY = 'x-masterdata-stale';
 export const STALE_AGE_KEY = 'x-masterdata-stale-age-ms';
 
 /** A stale answer says so in trailing metadata, with the age of its oldest entry. */
-function flagStale(ctx: HandlerContext, result: LookupResult): void {
+function flagStale(ctx: CallContext, result: LookupResult): void {
   if (result.staleAgeMs === undefined) return;
   ctx.trailers.set(STALE_KEY, 'true');
   ctx.trailers.set(STALE_AGE_KEY, String(Math.round(result.staleAgeMs)));
 }
 
-export function createItemService({ items, upserts, pageTokens, lookup, wrap, guard }: ItemServiceDeps): ItemServiceServer {
+export function createItemService({ items, upserts, pageTokens, lookup, calls, scoped }: ItemServiceDeps): ItemServiceServer {
   return {
-    getItemDetail: guard(ITEM_METHODS.getItemDetail, async (req, ctx) => {
+    getItemDetail: calls.unary(ITEM_METHODS.getItemDetail, async (req, ctx) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       checkCode(v, 'item_code', req.itemCode);
@@ -58,7 +46,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       throw (await lookup.storeExists(key, ctx)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
     }),
 
-    batchGetItemDetails: guard(ITEM_METHODS.batchGetItemDetails, async (req, ctx) => {
+    batchGetItemDetails: calls.unary(ITEM_METHODS.batchGetItemDetails, async (req, ctx) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const codes = itemCodesOf(v, req.itemCodes);
@@ -75,7 +63,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       };
     }),
 
-    listItems: wrap(ITEM_METHODS.listItems, async (req) => {
+    listItems: scoped.unary(ITEM_METHODS.listItems, async (req) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const pageSize = pageSizeOf(v, req.pageSize);
@@ -87,51 +75,44 @@ export function createItemService({ items, upserts, pageTokens, lookup, wrap, gu
       return { items: page.rows.map(toItemDetail), nextPageToken: page.nextPageToken };
     }),
 
-    upsertItem: wrap(
-      ITEM_METHODS.upsertItem,
-      async (req): Promise<UpsertItemResponse> => {
-        const v = new Violations();
-        const key = storeKeyOf(v, req);
-        checkCode(v, 'item_code', req.itemCode);
-        checkPattern(v, 'request_id', req.requestId, 'request', true);
-        const data = itemFieldsOf(v, req.item);
-        v.throwIfAny();
-        const { fingerprint, response } = await upserts.previous(key.tenantId, req.requestId, [
-          req.storeCode,
-          req.itemCode,
-          req.item,
-          req.expectedVersion,
-        ]);
-        if (response !== undefined) {
-          const stored = response as { item: unknown; created: boolean };
-          return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
-        }
-        if (!(await items.storeExists(key))) throw storeNotFound(key);
-        const existing = await items.find(key, req.itemCode);
-        if (req.expectedVersion !== 0 && existing?.version !== req.expectedVersion) {
-          throw new DomainError(
-            'stale_version',
-            existing
-              ? `item "${req.itemCode}" is at version ${existing.version}, not ${req.expectedVersion}: read it again, then retry`
-              : `item "${req.itemCode}" does not exist yet; send expected_version 0 to create it`,
-          );
-        }
-        const saved = existing
-          ? await items.updateIfVersion(existing.id, existing.version, data)
-          : await items.create(key, req.itemCode, data);
-        if (!saved) throw new DomainError('stale_version', `item "${req.itemCode}" was changed by another request at the same time; retry`);
-        const detail = toItemDetail(saved);
-        await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, {
-          item: itemDetailToJson(detail) as never,
-          created: !existing,
-        });
-        return { item: detail, created: !existing, replayed: false };
-      },
-      {
-        onCommitted: (response) => {
-          if (response.item) lookup.remember(response.item);
-        },
-      },
-    ),
+    upsertItem: scoped.unary(ITEM_METHODS.upsertItem, async (req, ctx): Promise<UpsertItemResponse> => {
+      const v = new Violations();
+      const key = storeKeyOf(v, req);
+      checkCode(v, 'item_code', req.itemCode);
+      checkPattern(v, 'request_id', req.requestId, 'request', true);
+      const data = itemFieldsOf(v, req.item);
+      v.throwIfAny();
+      const { fingerprint, response } = await upserts.previous(key.tenantId, req.requestId, [
+        req.storeCode,
+        req.itemCode,
+        req.item,
+        req.expectedVersion,
+      ]);
+      if (response !== undefined) {
+        const stored = response as { item: unknown; created: boolean };
+        return { item: itemDetailFromJson(stored.item), created: stored.created, replayed: true };
+      }
+      if (!(await items.storeExists(key))) throw storeNotFound(key);
+      const existing = await items.find(key, req.itemCode);
+      if (req.expectedVersion !== 0 && existing?.version !== req.expectedVersion) {
+        throw new DomainError(
+          'stale_version',
+          existing
+            ? `item "${req.itemCode}" is at version ${existing.version}, not ${req.expectedVersion}: read it again, then retry`
+            : `item "${req.itemCode}" does not exist yet; send expected_version 0 to create it`,
+        );
+      }
+      const saved = existing
+        ? await items.updateIfVersion(existing.id, existing.version, data)
+        : await items.create(key, req.itemCode, data);
+      if (!saved) throw new DomainError('stale_version', `item "${req.itemCode}" was changed by another request at the same time; retry`);
+      const detail = toItemDetail(saved);
+      ctx.onCommit(() => lookup.remember(detail));
+      await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, {
+        item: itemDetailToJson(detail) as never,
+        created: !existing,
+      });
+      return { item: detail, created: !existing, replayed: false };
+    }),
   };
 }

@@ -1,7 +1,8 @@
 import { DomainError } from '../items/DomainError.ts';
 import { STORE_METHODS } from './serviceMethods.ts';
 import type { StoreServiceServer, UpsertStoreResponse } from '../generated/proto/masterdata/v1/store_service.ts';
-import type { Wrap } from './createItemService.ts';
+import type { CallChain, CallContext } from './CallChain.ts';
+import type { ScopeContext } from './callScope.ts';
 import { pageSizeOf, storeKeyOf, storeNotFound } from '../items/itemRequests.ts';
 import type { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import type { StoreRepository } from '../items/StoreRepository.ts';
@@ -13,15 +14,16 @@ export interface StoreServiceDeps {
   readonly stores: StoreRepository;
   readonly upserts: UpsertRequestRepository;
   readonly pageTokens: PageTokenCodec;
-  readonly wrap: Wrap;
+  /** The server's chain with the call scope: each handler's database work runs in one scope. */
+  readonly scoped: CallChain<CallContext & ScopeContext>;
 }
 
 /** Store tokens are bound to the tenant alone: an empty store code, which no item listing can have. */
 const TENANT_WIDE = '';
 
-export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreServiceDeps): StoreServiceServer {
+export function createStoreService({ stores, upserts, pageTokens, scoped }: StoreServiceDeps): StoreServiceServer {
   return {
-    getStore: wrap(STORE_METHODS.getStore, async (req) => {
+    getStore: scoped.unary(STORE_METHODS.getStore, async (req) => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       v.throwIfAny();
@@ -30,7 +32,7 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       return toStore(row);
     }),
 
-    listStores: wrap(STORE_METHODS.listStores, async (req) => {
+    listStores: scoped.unary(STORE_METHODS.listStores, async (req) => {
       const v = new Violations();
       const tenantId = tenantOf(v, req.tenantId);
       const pageSize = pageSizeOf(v, req.pageSize);
@@ -41,7 +43,7 @@ export function createStoreService({ stores, upserts, pageTokens, wrap }: StoreS
       return { stores: page.rows.map(toStore), nextPageToken: page.nextPageToken };
     }),
 
-    upsertStore: wrap(STORE_METHODS.upsertStore, async (req): Promise<UpsertStoreResponse> => {
+    upsertStore: scoped.unary(STORE_METHODS.upsertStore, async (req): Promise<UpsertStoreResponse> => {
       const v = new Violations();
       const key = storeKeyOf(v, req);
       const data = storeFieldsOf(v, req);

@@ -1,0 +1,65 @@
+import type { ServerInterceptor } from '@grpc/grpc-js';
+import { AuthzPolicy } from '../config/AuthzPolicy.ts';
+import type { Config } from '../config/config.ts';
+import { auditLog } from '../grpc/auditLog.ts';
+import { BearerTokens } from '../grpc/BearerTokens.ts';
+import { callAuthorization } from '../grpc/callAuthorization.ts';
+import { CallChain } from '../grpc/CallChain.ts';
+import { callDeadline } from '../grpc/callDeadline.ts';
+import { callLog, callRecorder } from '../grpc/callLog.ts';
+import { transportLimits } from '../grpc/transportLimits.ts';
+import type { Logger } from '../log/createLogger.ts';
+import type { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
+
+export interface ServerCallChain {
+  /** The one grpc-js interceptor: limits that act before a request exists. */
+  readonly transport: ServerInterceptor;
+  /** The middleware every service method runs in; the call scope is `.use()`d onto it where wanted. */
+  readonly calls: CallChain;
+}
+
+/**
+ * The server's middleware, outermost first: the call log and the audit see every answer and every
+ * refusal; the deadline answers the call when it passes; authorization (when a policy is
+ * configured) decides before the handler. The transport limits' refusals come before any of them
+ * and go to the same call log. The policy and the JWKS are read here, before the server starts, so
+ * a bad file stops it; the start-up log says how callers are protected.
+ */
+export function createCallChain(config: Config, log: Logger, metrics: ServiceMetrics): ServerCallChain {
+  const authz = config.AUTHZ_POLICY_FILE ? AuthzPolicy.fromFile(config.AUTHZ_POLICY_FILE) : undefined;
+  const tokens = config.AUTHZ_JWKS_FILE
+    ? BearerTokens.fromFile(config.AUTHZ_JWKS_FILE, { issuer: config.AUTHZ_JWT_ISSUER, audience: config.AUTHZ_JWT_AUDIENCE })
+    : undefined;
+  if (!authz) log.warn({ event: 'authz', policy: 'none' }, 'AUTHZ_POLICY_FILE is not set: every caller may read and write every tenant');
+  else log.info({ event: 'authz', policy: config.AUTHZ_POLICY_FILE }, `authorization: tenants per caller from ${config.AUTHZ_POLICY_FILE}`);
+  const transport = !config.GRPC_TLS_CERT_FILE
+    ? 'plaintext'
+    : config.GRPC_TLS_CLIENT_CA_FILE
+      ? 'mutual TLS (client certificates required)'
+      : 'TLS';
+  log.info({ event: 'grpc_tls', transport }, `gRPC transport: ${transport}`);
+
+  const record = callRecorder(log, metrics);
+  const limits = transportLimits(
+    {
+      maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
+      maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
+      messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
+    },
+    {
+      inFlight: (n) => metrics.callsInFlight.set(n),
+      refused: (refusal) => {
+        metrics.transportRejections.inc({ reason: refusal.reason });
+        record(refusal);
+      },
+    },
+  );
+  const calls = CallChain.create({
+    defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
+    onInternalError: (error, method) => log.error({ err: error, method }, 'internal error'),
+  })
+    .use(callLog(record))
+    .use(auditLog(log))
+    .use(callDeadline);
+  return { transport: limits, calls: authz ? calls.use(callAuthorization(authz, tokens)) : calls };
+}
