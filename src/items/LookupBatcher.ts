@@ -95,15 +95,24 @@ export class LookupBatcher {
     // Idle (nothing sent, nothing collecting): this call's query goes at once, without waiting for
     // the tick; calls arriving meanwhile collect behind it. Busy: everybody waits for the tick.
     const idle = this.#inFlight.size === 0 && this.#pending.size === 0;
-    const queries = new Set<SharedQuery>();
-    for (const code of codes) {
-      const flying = this.#inFlight.get(`${store}\u0000${code}`);
-      queries.add(flying && !flying.signal.aborted ? flying : this.#collect(store, key, code));
+    let list: SharedQuery[];
+    if (idle) {
+      // Nothing to share with and nothing to wait for: no batch and no tick, the query goes now
+      // (after joining, so it is sent with this call's deadline, not none).
+      const query = new SharedQuery();
+      for (const code of codes) query.codes.add(code);
+      query.join(budget.deadline);
+      this.#send(store, key, query);
+      list = [query];
+    } else {
+      const queries = new Set<SharedQuery>();
+      for (const code of codes) {
+        const flying = this.#inFlight.get(`${store}\u0000${code}`);
+        queries.add(flying && !flying.signal.aborted ? flying : this.#collect(store, key, code));
+      }
+      list = [...queries];
+      for (const query of list) query.join(budget.deadline);
     }
-    const list = [...queries];
-    for (const query of list) query.join(budget.deadline);
-    // After joining: the query is sent with this call's deadline, not none.
-    if (idle) this.#flush();
     const { promise, resolve, reject } = Promise.withResolvers<Map<string, ItemDetail>>();
     // One abort listener per call: EventTarget listeners are among the dearest things on this path.
     let settled = false;
