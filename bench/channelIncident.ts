@@ -2,7 +2,7 @@
 // request-scoped clients, driven by 1 and then 3 users for a fixed time, with a channel per
 // request (the incident) and with the ChannelPool, side by side in one run, over plaintext and
 // over TLS (which inter-service traffic uses in production). Prints numbers, asserts nothing.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,33 +14,15 @@ import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { ItemServiceClient } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { freePort } from '../harness/PostgresCluster.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
+import { postCartQuote } from '../harness/cartQuote.ts';
+import { makeCertificates } from '../harness/tlsCertificates.ts';
 import { fmt, percentiles, table } from './stats.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 await using db = await TestDatabase.create();
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-tls-'));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ],
-  { stdio: 'ignore' },
-);
+const certs = await makeCertificates(dir);
 
 /** The item service in its own process, as in production. */
 async function startItemService(tls: boolean): Promise<{ target: string; proc: ChildProcess }> {
@@ -52,7 +34,7 @@ async function startItemService(tls: boolean): Promise<{ target: string; proc: C
       GRPC_PORT: String(port),
       METRICS_PORT: 'off',
       LOG_LEVEL: 'warn',
-      ...(tls ? { GRPC_TLS_CERT_FILE: join(dir, 'cert.pem'), GRPC_TLS_KEY_FILE: join(dir, 'key.pem') } : {}),
+      ...(tls ? { GRPC_TLS_CERT_FILE: certs.serverCert, GRPC_TLS_KEY_FILE: certs.serverKey } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -104,7 +86,7 @@ const variants: Variant[] = [
 const rows: (string | number)[][] = [];
 for (const tls of [false, true]) {
   const item = await startItemService(tls);
-  const ca = tls ? readFileSync(join(dir, 'cert.pem')) : undefined;
+  const ca = tls ? readFileSync(certs.ca) : undefined;
   for (const users of [1, 3]) {
     for (const [name, make] of variants) {
       const factory = make(item.target, ca);
@@ -116,17 +98,10 @@ for (const tls of [false, true]) {
         Array.from({ length: users }, async () => {
           while (performance.now() < stopAt) {
             const t0 = performance.now();
-            const res = await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
-              method: 'POST',
-              body: JSON.stringify({
-                tenantId: 'demo',
-                storeCode: 'S001',
-                lines: [
-                  { itemCode: '4011', quantity: 2 },
-                  { itemCode: '1001', quantity: 1 },
-                ],
-              }),
-            });
+            const res = await postCartQuote(cart.port, [
+              { itemCode: '4011', quantity: 2 },
+              { itemCode: '1001', quantity: 1 },
+            ]);
             await res.arrayBuffer();
             latencies.push(performance.now() - t0);
             if (res.status !== 200) errors += 1;

@@ -7,6 +7,7 @@ import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
+import { postCartQuote } from '../harness/cartQuote.ts';
 
 async function cartFor(target: string, pool: ChannelPool, itemTimeoutMs = 1_000) {
   return createCartServer({
@@ -31,17 +32,10 @@ describe("cart consumer with request-scoped repositories (the incident's shape)"
           const res =
             i % 2 === 0
               ? await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S001/${codes[i % 4] ?? '4011'}`)
-              : await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
-                  method: 'POST',
-                  body: JSON.stringify({
-                    tenantId: 'demo',
-                    storeCode: 'S001',
-                    lines: [
-                      { itemCode: '4011', quantity: 2 },
-                      { itemCode: '5003', quantity: 1 },
-                    ],
-                  }),
-                });
+              : await postCartQuote(cart.port, [
+                  { itemCode: '4011', quantity: 2 },
+                  { itemCode: '5003', quantity: 1 },
+                ]);
           if (res.status === 200) ok += 1;
         }
       }),
@@ -60,17 +54,10 @@ describe("cart consumer with request-scoped repositories (the incident's shape)"
     const pool = new ChannelPool();
     const cart = await cartFor(items.address, pool);
     const quote = (await (
-      await fetch(`http://127.0.0.1:${cart.port}/v1/carts/quote`, {
-        method: 'POST',
-        body: JSON.stringify({
-          tenantId: 'demo',
-          storeCode: 'S001',
-          lines: [
-            { itemCode: '4011', quantity: 3 },
-            { itemCode: 'NOPE', quantity: 1 },
-          ],
-        }),
-      })
+      await postCartQuote(cart.port, [
+        { itemCode: '4011', quantity: 3 },
+        { itemCode: 'NOPE', quantity: 1 },
+      ])
     ).json()) as Record<string, unknown>;
     expect(quote).toMatchObject({ total: '5.97', missing: ['NOPE'] });
     expect((await fetch(`http://127.0.0.1:${cart.port}/v1/items/demo/S404/4011`)).status).toBe(404);

@@ -37,6 +37,10 @@ const store = (over: Record<string, string> = {}) => ({
 });
 const item = itemFields({ description: 'Tea', shortDescription: 'TEA', unitPrice: '2.50' });
 
+/** Creates item TEA-1 (the `item` above) in an acme store. */
+const addTea = (storeCode: string) =>
+  t.api.upsertItem({ tenantId: 'acme', storeCode, itemCode: 'TEA-1', requestId: randomUUID(), expectedVersion: 0, item });
+
 describe('StoreService', () => {
   it('registers a store on an empty database, after which items can be stored in it and read back', async () => {
     const req = store();
@@ -50,14 +54,7 @@ describe('StoreService', () => {
       name: 'Acme High Street',
       currency: 'EUR',
     });
-    await t.api.upsertItem({
-      tenantId: 'acme',
-      storeCode: req.storeCode,
-      itemCode: 'TEA-1',
-      requestId: randomUUID(),
-      expectedVersion: 0,
-      item,
-    });
+    await addTea(req.storeCode);
     expect(await t.api.getItemDetail({ tenantId: 'acme', storeCode: req.storeCode, itemCode: 'TEA-1' })).toMatchObject({
       unitPrice: '2.50',
     });
@@ -81,14 +78,7 @@ describe('StoreService', () => {
     const req = store();
     await t.stores.upsertStore(req);
     expect((await t.stores.upsertStore({ ...req, currency: 'GBP', requestId: randomUUID() })).store?.currency).toBe('GBP');
-    await t.api.upsertItem({
-      tenantId: 'acme',
-      storeCode: req.storeCode,
-      itemCode: 'TEA-1',
-      requestId: randomUUID(),
-      expectedVersion: 0,
-      item,
-    });
+    await addTea(req.storeCode);
     const refused = await failure(t.stores.upsertStore({ ...req, currency: 'USD', requestId: randomUUID() }));
     expect(refused.code).toBe(Status.FAILED_PRECONDITION);
     expect(refused.details).toMatch(/priced in GBP/);

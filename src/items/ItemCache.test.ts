@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
+import { itemFields } from '../../harness/itemFields.ts';
 import { ItemCache } from './ItemCache.ts';
 
 const KEY = { tenantId: 't', storeCode: 's' };
@@ -7,17 +8,7 @@ const detail = (version: number, description = `v${version}`): ItemDetail => ({
   tenantId: 't',
   storeCode: 's',
   itemCode: 'i',
-  barcode: '',
-  description,
-  shortDescription: 'X',
-  unitPrice: '1.00',
-  unitCost: '',
-  taxCode: 'STD',
-  categoryCode: '',
-  active: true,
-  discountable: true,
-  soldByWeight: false,
-  minimumAge: 0,
+  ...itemFields({ description, shortDescription: 'X' }),
   version,
   createdAt: new Date(0),
   updatedAt: new Date(0),
