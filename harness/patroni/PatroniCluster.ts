@@ -48,11 +48,35 @@ export class PatroniCluster implements PostgresFixture {
     this.#etcd = etcd;
   }
 
+  /**
+   * Forms the cluster; a cluster that does not form (seen once in CI in many runs, with its logs
+   * gone) is reported with the tail of every log and formed once more from scratch.
+   */
   static async start(timings: PatroniTimings = { ttl: 6, loopWait: 1, retryTimeout: 2 }): Promise<PatroniCluster> {
+    try {
+      return await PatroniCluster.#form(timings);
+    } catch (error) {
+      console.error(`${error instanceof Error ? error.message : String(error)}\nforming the Patroni cluster once more`);
+      return PatroniCluster.#form(timings);
+    }
+  }
+
+  static async #form(timings: PatroniTimings): Promise<PatroniCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'patroni-'));
     const owner = await postgresUser();
     if (owner) chownSync(dir, owner.uid, owner.gid);
-    const [client, peer] = [await freePort(), await freePort()];
+    // Distinct: a port freed by one freePort() call can come back from the next.
+    const taken = new Set<number>();
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!taken.has(p)) {
+          taken.add(p);
+          return p;
+        }
+      }
+    };
+    const [client, peer] = [await port(), await port()];
     const etcd = launch(
       dir,
       'etcd',
@@ -79,8 +103,8 @@ export class PatroniCluster implements PostgresFixture {
     for (const name of ['n1', 'n2', 'n3']) {
       const node = {
         name,
-        port: await freePort(),
-        restPort: await freePort(),
+        port: await port(),
+        restPort: await port(),
         config: join(dir, `${name}.yml`),
         dataDir: join(dir, name),
         process: undefined,
@@ -101,8 +125,9 @@ export class PatroniCluster implements PostgresFixture {
         'the Patroni cluster did not form (leader and sync standby)',
       );
     } catch (error) {
+      const tails = ['etcd', ...nodes.map((n) => n.name)].map((name) => `--- ${name}.log\n${logTail(join(dir, `${name}.log`))}`);
       await cluster[Symbol.asyncDispose]();
-      throw error;
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${tails.join('\n')}`, { cause: error });
     }
     return cluster;
   }
@@ -306,4 +331,10 @@ function launch(dir: string, name: string, command: string, args: string[], owne
   closeSync(log);
   child.unref();
   return child;
+}
+
+/** The last lines of a log file, for a failure message (the directory is removed afterwards). */
+function logTail(file: string, lines = 15): string {
+  if (!existsSync(file)) return '(none)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }

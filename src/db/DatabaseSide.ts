@@ -70,7 +70,11 @@ export class DatabaseSide {
       pool.events.on('rebuildSkipped', (e) => events.emit('rebuildSkipped', { pool: role, why: e.why }));
       pool.events.on('clientError', (e) => events.emit('clientError', { pool: role, generation: e.generation, message: e.error.message }));
       pool.events.on('located', (e) => events.emit('writerFound', { pool: role, ...e }));
-      return { pool, prisma: new PrismaClient({ adapter: new PrismaPg(pool) }) };
+      // 'minimal': Prisma's default formats ('pretty', 'colorless') capture a call site, an Error
+      // and its stack, on every query to print a code frame if it fails. Nothing here prints
+      // them (toServiceError converts, the classifier reads codes and causes): a point read
+      // paid ~9 µs of CPU for it in profiles, about 3 % of the whole call.
+      return { pool, prisma: new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: 'minimal' }) };
     };
     const applicationName = `masterdata-${role}`;
     const targets = hostTargets({ ...settings, applicationName });

@@ -8,7 +8,21 @@ describe('classifyDbError on errors captured from pg and Prisma 7', () => {
   it.each(Object.entries(shapes))('%s', (_name, { expect: kind, error }) => {
     expect(classifyDbError(error).kind).toBe(kind);
   });
+
+  // The captures used Prisma's 'colorless' format; the service's clients use 'minimal' (no call
+  // site per query), whose messages lack the "Invalid `prisma.x()` invocation:" preamble.
+  it.each(Object.entries(shapes))('%s, in the minimal error format', (_name, { expect: kind, error }) => {
+    expect(classifyDbError(withoutPreamble(error)).kind).toBe(kind);
+  });
 });
+
+function withoutPreamble(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const copy: Record<string, unknown> = { ...error };
+  if (typeof copy.message === 'string') copy.message = copy.message.replace(/^\s*Invalid `[^`]*` invocation:\s*/, '');
+  if ('cause' in copy) copy.cause = withoutPreamble(copy.cause);
+  return copy;
+}
 
 describe('classifyDbError on shapes not produced by the capture run', () => {
   const cases: [string, unknown, string][] = [
