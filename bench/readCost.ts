@@ -20,6 +20,9 @@ await db.query(`INSERT INTO item (tenant_id, store_code, item_code, description,
 await db.query('ANALYZE item');
 
 const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url(), max: 1 }) });
+// As the service's Database builds its clients: no call site captured per query.
+const minimal = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url(), max: 1 }), errorFormat: 'minimal' });
+const minimalRepo = new ItemRepository({ db: () => minimal });
 const pool = new pg.Pool({ connectionString: db.url(), max: 1 });
 const repo = new ItemRepository({ db: () => prisma });
 const key = { tenantId: 'demo', storeCode: 'S001' };
@@ -43,7 +46,8 @@ for (const n of [1, 17]) {
       (i) =>
         prisma.$queryRaw`SELECT * FROM item WHERE tenant_id = ${key.tenantId} AND store_code = ${key.storeCode} AND item_code = ANY(${codes(n, i)}::text[])`,
     ],
-    ['Prisma $queryRawUnsafe, constant SQL (this service: findByCodes)', n, (i) => repo.findByCodes(key, codes(n, i))],
+    ['Prisma $queryRawUnsafe, constant SQL (findByCodes)', n, (i) => repo.findByCodes(key, codes(n, i))],
+    ["the same, errorFormat 'minimal' (this service)", n, (i) => minimalRepo.findByCodes(key, codes(n, i))],
     ['bare pg, unnamed statement (the floor)', n, (i) => pool.query(SQL, [key.tenantId, key.storeCode, codes(n, i)])],
   );
 }
@@ -67,6 +71,7 @@ try {
   }
 } finally {
   await prisma.$disconnect();
+  await minimal.$disconnect();
   await pool.end();
 }
 const rows = [...measured].map(([id, m]) => [...id.split('\u0000'), m.wall.join('; '), m.cpu.join('; ')]);

@@ -6,6 +6,8 @@
 // item cache off, with its defaults (cache on), and a 20-code batch; every server first reads every
 // item once; two interleaved rounds, the second in reverse order.
 //   npm run bench:throughput -- --seconds 5 --rounds 2
+// With --single, only the 1 × 1 column, for more rounds of it in the same time:
+//   npm run bench:throughput -- --single --seconds 3 --rounds 6
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -19,7 +21,13 @@ import { fmt, table } from './stats.ts';
 import type { ThroughputPlan, ThroughputResult } from './throughput/loadClient.ts';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+    single: { type: 'boolean', default: false },
+  },
+});
 const durationMs = Number(values.seconds) * 1000;
 const ITEMS = 10_000;
 
@@ -137,10 +145,12 @@ try {
       const r = results.get(row);
       if (!r) continue;
       console.error(`round ${round + 1}: ${row.name}`);
-      r.uniform.push(await load({ ...base, target: row.target, connections: 4, streams: 16, codes: 'uniform', batch: row.batch }));
-      r.zipf.push(await load({ ...base, target: row.target, connections: 4, streams: 16, codes: 'zipf', batch: row.batch }));
+      if (!values.single) {
+        r.uniform.push(await load({ ...base, target: row.target, connections: 4, streams: 16, codes: 'uniform', batch: row.batch }));
+        r.zipf.push(await load({ ...base, target: row.target, connections: 4, streams: 16, codes: 'zipf', batch: row.batch }));
+      }
       r.single.push(await load({ ...base, target: row.target, connections: 1, streams: 1, codes: 'uniform', batch: row.batch }));
-      if (row.h2load) r.h2.push(await h2load(row.target, body));
+      if (row.h2load && !values.single) r.h2.push(await h2load(row.target, body));
     }
   }
 } finally {
@@ -172,7 +182,7 @@ const text = table(
   }),
 );
 console.log(
-  `Item lookups, ${values.rounds} interleaved rounds of ${values.seconds} s per cell (round 1; round 2); ${ITEMS} seeded items; ` +
+  `Item lookups, ${values.rounds} interleaved rounds of ${values.seconds} s per cell (one number per round, in order); ${ITEMS} seeded items; ` +
     `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}); node ${process.version}; ${new Date().toISOString()}\n`,
 );
 console.log(text);
