@@ -49,9 +49,10 @@ export function createStoreService({ stores, upserts, pageTokens, scoped }: Stor
       const data = storeFieldsOf(v, req);
       checkPattern(v, 'request_id', req.requestId, 'request', true);
       v.throwIfAny();
-      // The method is part of the content: request ids are shared with UpsertItem.
+      // The method is part of the content: request ids are shared with UpsertItem. Its name from
+      // the descriptor ("UpsertStore"), the value fingerprints have always held.
       const { fingerprint, response } = await upserts.previous(key.tenantId, req.requestId, [
-        'UpsertStore',
+        STORE_METHODS.upsertStore.name,
         req.storeCode,
         req.name,
         req.currency,
