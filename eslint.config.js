@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'src/generated', 'coverage', 'reports'] },
+  { ignores: ['node_modules', 'src/generated', 'coverage', 'reports', 'packages/*/dist', 'packages/*/examples/generated'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -18,6 +18,22 @@ export default tseslint.config(
         {
           selector: 'CallExpression[callee.object.name=/^(describe|it|test)$/][callee.property.name="only"]',
           message: 'no .only in committed tests',
+        },
+      ],
+    },
+  },
+  {
+    // The service, its tests, benches and scripts use the packages as any user would: through
+    // their public entry points, never a file inside them.
+    files: ['src/**', 'test/**', 'harness/**', 'bench/**', 'scripts/**', '*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/packages/*/src/**', '**/packages/*/dist/**'], message: 'import the package by its name (@pos-masterdata/…)' },
+            { group: ['@pos-masterdata/*/*', '!@pos-masterdata/resilient-prisma/prometheus'], message: 'only the public entry points' },
+          ],
         },
       ],
     },

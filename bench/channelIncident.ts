@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { createCartServer } from '../src/cart/createCartServer.ts';
-import { ChannelPool } from '../src/clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi, type ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { ItemServiceClient } from '../src/generated/proto/masterdata/v1/item_service.ts';

@@ -5,16 +5,16 @@ import { Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { startItemServer } from '../src/app/startItemServer.ts';
-import { ChannelPool } from '../src/clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { CallChain, type CallMiddleware } from '../src/grpc/CallChain.ts';
-import { callLog, callRecorder } from '../src/grpc/callLog.ts';
-import type { ScopeContext } from '../src/grpc/callScope.ts';
-import { transportLimits } from '../src/grpc/transportLimits.ts';
+import { CallChain, type CallMiddleware } from '@pos-masterdata/grpc-chain';
+import { callLog, callRecorder } from '@pos-masterdata/grpc-chain';
+import type { ScopeContext } from '@pos-masterdata/grpc-chain';
+import { transportLimits } from '@pos-masterdata/grpc-chain';
 import { createItemService } from '../src/grpc/createItemService.ts';
 import { ItemLookup } from '../src/items/ItemLookup.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
@@ -24,7 +24,9 @@ import { createLogger } from '../src/log/createLogger.ts';
 import { ServiceMetrics } from '../src/metrics/ServiceMetrics.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
 import { fmt, percentiles, table } from './stats.ts';
-import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
+import { EventEmitter } from 'node:events';
+import { DatabaseEndpoint, type DatabaseEvents } from '@pos-masterdata/resilient-prisma';
+import { SERVICE_ERRORS } from '../src/grpc/serviceErrors.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
@@ -49,7 +51,8 @@ const scoped = await startItemServer({
 const plainPool = new pg.Pool({ connectionString: db.url(), max: config.DB_POOL_MAX });
 const plainPrisma = new PrismaClient({ adapter: new PrismaPg(plainPool) });
 const direct = { db: () => plainPrisma };
-const metrics = new ServiceMetrics();
+// Only its call-duration histogram is used here: no data layer's events to follow.
+const metrics = new ServiceMetrics({ events: new EventEmitter<DatabaseEvents>() });
 const bare = new Server({
   interceptors: [
     transportLimits(
@@ -62,9 +65,11 @@ const bare = new Server({
     ),
   ],
 });
-const calls = CallChain.create({ defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS, onInternalError: () => undefined }).use(
-  callLog(callRecorder(log, metrics)),
-);
+const calls = CallChain.create({
+  defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
+  onInternalError: () => undefined,
+  errors: SERVICE_ERRORS,
+}).use(callLog(callRecorder(log, metrics.callDuration)));
 // No scope: what a handler registers for after the commit runs at once.
 const unscoped: CallMiddleware<ScopeContext> = (request, ctx, next) =>
   next(request, Object.assign(ctx, { onCommit: (effect: () => void) => effect() }));

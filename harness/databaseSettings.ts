@@ -1,10 +1,13 @@
-import type { DatabaseSettings } from '../src/db/Database.ts';
-import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
+import type { DatabaseOptions } from '@pos-masterdata/resilient-prisma';
+import type { PrismaClient } from '../src/generated/prisma/client.ts';
 
-/** Database settings for tests that build a Database directly: the service's defaults, short timeouts. */
-export function databaseSettings(url: string, over: Partial<DatabaseSettings> = {}): DatabaseSettings {
+/** Database options for tests that build a Database directly: the service's defaults, short timeouts. */
+export function databaseSettings(
+  url: string,
+  over: Partial<Omit<DatabaseOptions<PrismaClient>, 'createClient'>> = {},
+): Omit<DatabaseOptions<PrismaClient>, 'createClient'> {
   return {
-    endpoint: DatabaseEndpoint.parse(url),
+    endpoint: url,
     max: 2,
     connectTimeoutMs: 1_000,
     queryTimeoutMs: 2_000,

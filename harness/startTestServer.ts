@@ -1,14 +1,14 @@
 import { Writable } from 'node:stream';
 import { credentials } from '@grpc/grpc-js';
 import { startItemServer, type RunningItemServer } from '../src/app/startItemServer.ts';
-import { ChannelPool } from '../src/clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi, type ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { storeServiceApi, type StoreServiceApi } from '../src/clients/StoreServiceApi.ts';
 import { storeServiceClient } from '../src/clients/storeServiceClient.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import { createLogger } from '../src/log/createLogger.ts';
-import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 
 export interface TestServer extends AsyncDisposable {
   readonly server: RunningItemServer;

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
-import { createPgPool } from '../src/db/createPgPool.ts';
-import { ResilientPool } from '../src/db/ResilientPool.ts';
+import { createPgPool } from '@pos-masterdata/resilient-prisma';
+import { ResilientPool } from '@pos-masterdata/resilient-prisma';
 import { freePort } from '../harness/PostgresCluster.ts';
 import { TcpProxy } from '../harness/TcpProxy.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
-import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 
 type Shape = {
   name?: string;

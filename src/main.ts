@@ -5,7 +5,7 @@ import { describeStartupFailure } from './app/describeStartupFailure.ts';
 import { startItemServer } from './app/startItemServer.ts';
 import { loadConfig } from './config/config.ts';
 import { loadOrExit } from './config/loadOrExit.ts';
-import { DatabaseEndpoint } from './config/DatabaseEndpoint.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 import { migrateDatabase } from './ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from './ops/seedDemoData.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './ops/startEmbeddedDatabase.ts';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { Database } from '../src/db/Database.ts';
+import { createServiceDatabase } from '../src/db/serviceDatabase.ts';
 import { ItemRepository } from '../src/items/ItemRepository.ts';
 import { databaseSettings } from '../harness/databaseSettings.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
@@ -11,7 +11,7 @@ import { TestDatabase } from '../harness/TestDatabase.ts';
 describe('the call scope', () => {
   it('gives work that returns a Prisma query unawaited the deadline-derived query timeout', async () => {
     await using db = await TestDatabase.create();
-    const database = new Database(databaseSettings(db.url(), { queryTimeoutMs: 5_000, statementTimeoutMs: 0 }));
+    const database = createServiceDatabase(databaseSettings(db.url(), { queryTimeoutMs: 5_000, statementTimeoutMs: 0 }));
     const items = new ItemRepository(database.scope);
     const locker = new pg.Client({ connectionString: db.url() });
     await locker.connect();

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelPool, type TlsMaterial } from '../src/clients/ChannelPool.ts';
+import { ChannelPool, type TlsMaterial } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { healthCheck } from '../harness/healthCheck.ts';

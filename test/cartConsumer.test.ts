@@ -1,7 +1,7 @@
 import { connectivityState } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { createCartServer } from '../src/cart/createCartServer.ts';
-import { ChannelPool } from '../src/clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { sleep } from '../harness/runLoad.ts';

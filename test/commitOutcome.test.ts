@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../src/db/Database.ts';
-import type { DatabaseEvents } from '../src/db/DatabaseEvents.ts';
-import { DbFailure } from '../src/db/DbFailure.ts';
+import { createServiceDatabase, type ServiceDatabase } from '../src/db/serviceDatabase.ts';
+import type { DatabaseEvents } from '@pos-masterdata/resilient-prisma';
+import { DbFailure } from '@pos-masterdata/resilient-prisma';
 import { PgBouncer, pgbouncerAvailable } from '../harness/failover/PgBouncer.ts';
 import { PostgresCluster } from '../harness/PostgresCluster.ts';
 import { TcpProxy } from '../harness/TcpProxy.ts';
@@ -29,11 +29,11 @@ describe.each(topologies)('%s', (topology) => {
     await pg[Symbol.asyncDispose]();
   });
 
-  function database(): Database {
-    return new Database(databaseSettings(`postgresql://postgres@127.0.0.1:${proxy.port}/postgres`));
+  function database(): ServiceDatabase {
+    return createServiceDatabase(databaseSettings(`postgresql://postgres@127.0.0.1:${proxy.port}/postgres`));
   }
 
-  async function insertOnce(db: Database, id: string): Promise<{ result: unknown; outcomes: DatabaseEvents['commitOutcome'][0][] }> {
+  async function insertOnce(db: ServiceDatabase, id: string): Promise<{ result: unknown; outcomes: DatabaseEvents['commitOutcome'][0][] }> {
     const outcomes: DatabaseEvents['commitOutcome'][0][] = [];
     db.events.on('commitOutcome', (e) => outcomes.push(e));
     const budget = { deadline: performance.now() + 5_000, signal: new AbortController().signal };

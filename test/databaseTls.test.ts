@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { PostgresCluster } from '../harness/PostgresCluster.ts';

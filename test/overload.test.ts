@@ -2,7 +2,7 @@ import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
-import { RETRY_PUSHBACK_KEY } from '../src/grpc/toServiceError.ts';
+import { RETRY_PUSHBACK_KEY } from '@pos-masterdata/grpc-chain';
 import { ConnectionSampler } from '../harness/ConnectionSampler.ts';
 import { metricTotal } from '../harness/metricTotal.ts';
 import { PostgresCluster } from '../harness/PostgresCluster.ts';

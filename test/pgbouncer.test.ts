@@ -1,6 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../src/db/Database.ts';
+import { createServiceDatabase } from '../src/db/serviceDatabase.ts';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { databaseSettings } from '../harness/databaseSettings.ts';
@@ -48,7 +48,7 @@ describe.runIf(available || process.env.CI === 'true')('behind a stock PgBouncer
   });
 
   it('sets statement_timeout and idle_in_transaction_session_timeout inside each transaction, and they end with it', async () => {
-    const db = new Database(databaseSettings(url(), { statementTimeoutMs: 1_500, queryTimeoutMs: 7_000 }));
+    const db = createServiceDatabase(databaseSettings(url(), { statementTimeoutMs: 1_500, queryTimeoutMs: 7_000 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
     const show = () =>
       db.scope

@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgPool } from '../src/db/createPgPool.ts';
-import { Database } from '../src/db/Database.ts';
-import { ResilientPool } from '../src/db/ResilientPool.ts';
+import { createPgPool } from '@pos-masterdata/resilient-prisma';
+import { createServiceDatabase } from '../src/db/serviceDatabase.ts';
+import { ResilientPool } from '@pos-masterdata/resilient-prisma';
 import { databaseSettings } from '../harness/databaseSettings.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { TestDatabase } from '../harness/TestDatabase.ts';
-import { DatabaseEndpoint } from '../src/config/DatabaseEndpoint.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -145,7 +145,7 @@ describe('ResilientPool', () => {
   });
 
   it('runs reads without a transaction, consistent reads in one REPEATABLE READ transaction, writes in a transaction', async () => {
-    const database = new Database(databaseSettings(db.url(), { retryMinRemainingMs: 0 }));
+    const database = createServiceDatabase(databaseSettings(db.url(), { retryMinRemainingMs: 0 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
     const probe = () =>
       database.scope
@@ -170,7 +170,7 @@ describe('ResilientPool', () => {
   });
 
   it('100 rebuilds in a row under queries leave open connections and memory bounded', async () => {
-    const database = new Database(databaseSettings(db.url(), { max: 4, retryMinRemainingMs: 0 }));
+    const database = createServiceDatabase(databaseSettings(db.url(), { max: 4, retryMinRemainingMs: 0 }));
     const budget = () => ({ deadline: performance.now() + 5_000, signal: new AbortController().signal });
     const work = () => database.scope.db().item.findFirst({ where: { itemCode: '4011' } });
     await database.run('read', budget(), work);

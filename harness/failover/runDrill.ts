@@ -1,7 +1,7 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../../src/config/config.ts';
-import { DatabaseEndpoint } from '../../src/config/DatabaseEndpoint.ts';
-import { writerUrl } from '../../src/db/WriterFinder.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
+import { writerUrl } from '@pos-masterdata/resilient-prisma';
 import { migrateDatabase } from '../../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../../src/ops/seedDemoData.ts';
 import type { ClusterEvent } from './FailoverCluster.ts';

@@ -3,7 +3,7 @@ import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { probeHost } from '../../src/db/probeHost.ts';
+import { probeHost } from '@pos-masterdata/resilient-prisma';
 import type { ClusterEvent } from '../failover/FailoverCluster.ts';
 import { freePort } from '../PostgresCluster.ts';
 import { patroniConfig, type PatroniTimings } from './patroniConfig.ts';

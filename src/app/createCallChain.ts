@@ -4,10 +4,12 @@ import type { Config } from '../config/config.ts';
 import { auditLog } from '../grpc/auditLog.ts';
 import { BearerTokens } from '../grpc/BearerTokens.ts';
 import { callAuthorization } from '../grpc/callAuthorization.ts';
-import { CallChain } from '../grpc/CallChain.ts';
-import { callDeadline } from '../grpc/callDeadline.ts';
-import { callLog, callRecorder } from '../grpc/callLog.ts';
-import { transportLimits } from '../grpc/transportLimits.ts';
+import { CallChain } from '@pos-masterdata/grpc-chain';
+import { callDeadline } from '@pos-masterdata/grpc-chain';
+import { callLog, callRecorder } from '@pos-masterdata/grpc-chain';
+import { transportLimits } from '@pos-masterdata/grpc-chain';
+import { requestKey } from '../grpc/requestKeys.ts';
+import { SERVICE_ERRORS } from '../grpc/serviceErrors.ts';
 import type { Logger } from '../log/createLogger.ts';
 import type { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
 
@@ -39,7 +41,7 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
       : 'TLS';
   log.info({ event: 'grpc_tls', transport }, `gRPC transport: ${transport}`);
 
-  const record = callRecorder(log, metrics);
+  const record = callRecorder(log, metrics.callDuration);
   const limits = transportLimits(
     {
       maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
@@ -57,8 +59,9 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
   const calls = CallChain.create({
     defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
     onInternalError: (error, method) => log.error({ err: error, method }, 'internal error'),
+    errors: SERVICE_ERRORS,
   })
-    .use(callLog(record))
+    .use(callLog(record, { tenantOf: (request) => requestKey(request, 'tenantId') }))
     .use(auditLog(log))
     .use(callDeadline);
   return { transport: limits, calls: authz ? calls.use(callAuthorization(authz, tokens)) : calls };

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
-import type { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
-import type { Database } from '../db/Database.ts';
-import { writerUrl } from '../db/WriterFinder.ts';
+import type { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
+import type { ServiceDatabase } from '../db/serviceDatabase.ts';
+import { writerUrl } from '@pos-masterdata/resilient-prisma';
 import { ItemCache } from '../items/ItemCache.ts';
 import { ItemChangeListener } from '../items/ItemChangeListener.ts';
 import { ItemLookup } from '../items/ItemLookup.ts';
@@ -27,7 +27,7 @@ export interface ItemLookupService {
 export function createItemLookup(
   config: Config,
   endpoint: DatabaseEndpoint,
-  db: Database,
+  db: ServiceDatabase,
   items: ItemRepository,
   log: Logger,
   metrics: ServiceMetrics,

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/ConfigError.ts';
-import { classifyDbError } from '../db/classifyDbError.ts';
+import { classifyDbError } from '@pos-masterdata/resilient-prisma';
 
 /**
  * One line for an operator when the service cannot start on its database: what is wrong and

@@ -1,15 +1,13 @@
 import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { readEndpoint, type Config } from '../config/config.ts';
-import type { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
-import { hostTargets } from '../db/createPgPool.ts';
-import { Database } from '../db/Database.ts';
-import { WritableHealthMonitor } from '../ops/WritableHealthMonitor.ts';
+import { attachLogger, type DatabaseEndpoint, type WritableHealthMonitor } from '@pos-masterdata/resilient-prisma';
+import { callScope, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
+import { createServiceDatabase, type ServiceDatabase } from '../db/serviceDatabase.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
 import { reflectionService } from '../grpc/reflectionService.ts';
 import { serverCredentials } from '../grpc/serverCredentials.ts';
-import { callScope } from '../grpc/callScope.ts';
 import { createItemService } from '../grpc/createItemService.ts';
 import { createStoreService } from '../grpc/createStoreService.ts';
 import { StoreRepository } from '../items/StoreRepository.ts';
@@ -18,7 +16,6 @@ import { ItemRepository } from '../items/ItemRepository.ts';
 import { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import { UpsertRequestRepository } from '../items/UpsertRequestRepository.ts';
 import type { Logger } from '../log/createLogger.ts';
-import { logDatabaseEvents } from '../log/logDatabaseEvents.ts';
 import { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsServer.ts';
 import { createItemLookup, type ItemLookupService } from './createItemLookup.ts';
@@ -35,7 +32,7 @@ export interface ItemServerOptions {
 export interface RunningItemServer {
   readonly port: number;
   readonly metricsPort: number | undefined;
-  readonly db: Database;
+  readonly db: ServiceDatabase;
   readonly metrics: ServiceMetrics;
   readonly health: WritableHealthMonitor;
   /** The item lookups, their cache and its change listener. */
@@ -48,17 +45,13 @@ export interface RunningItemServer {
 const HEALTH_NAMES = ['', 'masterdata.v1.ItemService', 'masterdata.v1.StoreService'] as const;
 
 export async function startItemServer({ config, endpoint, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
-  const metrics = new ServiceMetrics();
   const reads = readEndpoint(config);
-  const connection = {
+  const db = createServiceDatabase({
     endpoint,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     resilient: config.DB_RESILIENCE,
-  };
-  const db = new Database({
-    ...connection,
     max: config.DB_POOL_MAX,
     idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
     minRebuildIntervalMs: config.DB_REBUILD_MIN_INTERVAL_MS,
@@ -66,23 +59,22 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     admissionQueueMax: config.DB_ADMISSION_QUEUE_MAX,
     cancelGraceMs: config.DB_CANCEL_GRACE_MS,
     breaker: { openAfterMs: config.DB_BREAKER_OPEN_AFTER_MS, halfOpenAfterMs: config.DB_BREAKER_HALF_OPEN_MS },
-    ...(reads ? { readEndpoint: reads } : {}),
+    readEndpoint: reads,
     maxReplicaLagMs: config.DB_MAX_REPLICA_LAG_MS,
     replicaProbeIntervalMs: config.DB_REPLICA_CHECK_INTERVAL_MS,
   });
-  metrics.observe(db);
-  logDatabaseEvents(db, log);
+  const metrics = new ServiceMetrics(db);
+  attachLogger(db, log);
 
-  const health = new HealthImplementation(Object.fromEntries(HEALTH_NAMES.map((name) => [name, 'NOT_SERVING'])));
+  const health = new HealthImplementation({});
   let reportedHint: string | undefined;
-  const monitor = new WritableHealthMonitor({
-    targets: hostTargets({ ...connection, applicationName: 'masterdata-health' }),
-    timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+  const monitor: WritableHealthMonitor = serveDatabaseHealth(db, health, {
+    services: HEALTH_NAMES,
     intervalMs: config.HEALTH_PROBE_INTERVAL_MS,
     onProbe: (result) => {
-      if (config.DB_RESILIENCE) db.breaker.report(result.state !== 'unreachable');
       // Once per refusal, not once per probe (every 250 ms while not serving).
-      const hint = result.state === 'unreachable' ? result.failure.hint : undefined;
+      const reason = result.state === 'unreachable' ? result.failure.hint : undefined;
+      const hint = reason === undefined ? undefined : db.settings.hints[reason];
       if (result.state === 'unreachable' && hint !== undefined && hint !== reportedHint) {
         log.error(
           { event: 'db_misconfigured', source: 'health-probe', hint, message: result.message },
@@ -93,13 +85,9 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     },
     onChange: (serving) => {
       const status = serving ? 'SERVING' : 'NOT_SERVING';
-      for (const name of HEALTH_NAMES) health.setStatus(name, status);
       metrics.serving.set(serving ? 1 : 0);
       log.info({ event: 'health', status }, `health: ${status}`);
     },
-  });
-  db.events.on('dbError', (e) => {
-    if (e.probeHealth) void monitor.check();
   });
 
   const items = new ItemRepository(db.scope);

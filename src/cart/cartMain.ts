@@ -1,5 +1,5 @@
 // `npm run cart`: the example consumer, pricing carts through the item service over one pooled channel.
-import { ChannelPool } from '../clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../clients/itemServiceClient.ts';
 import { loadClientConfig } from '../config/config.ts';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import { ChannelPool } from '../clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../clients/itemServiceClient.ts';
 import { storeServiceApi } from '../clients/StoreServiceApi.ts';

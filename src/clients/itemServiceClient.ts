@@ -1,5 +1,5 @@
 import { ItemServiceClient } from '../generated/proto/masterdata/v1/item_service.ts';
-import type { ChannelPool, Transport } from './ChannelPool.ts';
+import type { ChannelPool, Transport } from '@pos-masterdata/channel-pool';
 
 /**
  * A typed item-service client on the pool's shared channel. Cheap: make one per request if

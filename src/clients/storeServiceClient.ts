@@ -1,5 +1,5 @@
 import { StoreServiceClient } from '../generated/proto/masterdata/v1/store_service.ts';
-import type { ChannelPool, Transport } from './ChannelPool.ts';
+import type { ChannelPool, Transport } from '@pos-masterdata/channel-pool';
 
 /** A typed store-service client on the pool's shared channel (the item service's, when the target is the same). */
 export function storeServiceClient(pool: ChannelPool, target: string, transport: Transport = 'insecure'): StoreServiceClient {

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './ConfigError.ts';
-import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 import { readFileSecrets } from './fileSecrets.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

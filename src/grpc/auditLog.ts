@@ -1,9 +1,8 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../log/createLogger.ts';
-import type { CallMiddleware } from './CallChain.ts';
+import type { CallMiddleware } from '@pos-masterdata/grpc-chain';
 import { callerOf } from './callerOf.ts';
 import { requestKey, type RequestKey } from './requestKeys.ts';
-import { toServiceError } from './toServiceError.ts';
 
 /** The keys of a write request: never its content. */
 const KEYS: readonly RequestKey[] = ['tenantId', 'storeCode', 'itemCode', 'requestId'];
@@ -32,7 +31,7 @@ export function auditLog(log: Logger): CallMiddleware {
       audit(Status.OK);
       return response;
     } catch (error) {
-      audit(toServiceError(error).serviceError.code ?? Status.UNKNOWN);
+      audit(ctx.convertError(error).serviceError.code ?? Status.UNKNOWN);
       throw error;
     }
   };

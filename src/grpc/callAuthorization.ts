@@ -1,11 +1,11 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { AuthzPolicy } from '../config/AuthzPolicy.ts';
 import type { BearerTokens } from './BearerTokens.ts';
-import type { CallMiddleware } from './CallChain.ts';
+import type { CallMiddleware } from '@pos-masterdata/grpc-chain';
 import { callerOf, type Caller } from './callerOf.ts';
-import type { MethodPolicy } from './methodPolicies.ts';
+import type { MethodPolicy } from '@pos-masterdata/grpc-chain';
 import { requestKey } from './requestKeys.ts';
-import { ServerError } from './ServerError.ts';
+import { ServerError } from '@pos-masterdata/grpc-chain';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 

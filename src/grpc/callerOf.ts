@@ -1,4 +1,4 @@
-import type { CallAuthContext } from './CallChain.ts';
+import type { CallAuthContext } from '@pos-masterdata/grpc-chain';
 
 /** A caller as its client certificate names it: the subject's CN and every subjectAltName value. */
 export interface Caller {

@@ -1,6 +1,6 @@
 import { DomainError } from '../items/DomainError.ts';
-import type { CallChain, CallContext } from './CallChain.ts';
-import type { ScopeContext } from './callScope.ts';
+import type { CallChain, CallContext } from '@pos-masterdata/grpc-chain';
+import type { ScopeContext } from '@pos-masterdata/grpc-chain';
 import { ITEM_METHODS } from './serviceMethods.ts';
 import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
 import { itemDetailFromJson, itemDetailToJson, toItemDetail } from '../items/itemDetail.ts';

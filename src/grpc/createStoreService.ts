@@ -1,8 +1,8 @@
 import { DomainError } from '../items/DomainError.ts';
 import { STORE_METHODS } from './serviceMethods.ts';
 import type { StoreServiceServer, UpsertStoreResponse } from '../generated/proto/masterdata/v1/store_service.ts';
-import type { CallChain, CallContext } from './CallChain.ts';
-import type { ScopeContext } from './callScope.ts';
+import type { CallChain, CallContext } from '@pos-masterdata/grpc-chain';
+import type { ScopeContext } from '@pos-masterdata/grpc-chain';
 import { pageSizeOf, storeKeyOf, storeNotFound } from '../items/itemRequests.ts';
 import type { PageTokenCodec } from '../items/PageTokenCodec.ts';
 import type { StoreRepository } from '../items/StoreRepository.ts';

@@ -1,6 +1,6 @@
 import { ItemServiceService, protoMetadata as itemProto } from '../generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService, protoMetadata as storeProto } from '../generated/proto/masterdata/v1/store_service.ts';
-import { methodPolicies, type MethodPolicy } from './methodPolicies.ts';
+import { methodPolicies, type MethodPolicy } from '@pos-masterdata/grpc-chain';
 
 /** Every method of the item service with its policy, from the generated descriptor. */
 export const ITEM_METHODS = methodPolicies(ItemServiceService, itemProto.fileDescriptor);

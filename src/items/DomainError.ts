@@ -1,6 +1,6 @@
 /**
  * What the item domain refuses, in its own terms: no transport's status codes here. The kinds
- * are mapped to gRPC statuses in one place, grpc/toServiceError.ts.
+ * are mapped to gRPC statuses in one table, grpc/serviceErrors.ts (handed to the chain, converted by toServiceError).
  */
 export type DomainErrorKind =
   /** The request breaks the input rules; `fields` names every offending field. */

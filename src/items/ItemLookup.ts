@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { classifyDbError } from '../db/classifyDbError.ts';
-import type { CallBudget } from '../db/Database.ts';
+import { classifyDbError } from '@pos-masterdata/resilient-prisma';
+import type { CallBudget } from '@pos-masterdata/resilient-prisma';
 import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
 import type { ItemCache } from './ItemCache.ts';
 import { toItemDetail } from './itemDetail.ts';

@@ -1,4 +1,5 @@
-import type { ScopedClientSource } from '../db/DbScope.ts';
+import type { ScopedClientSource } from '@pos-masterdata/resilient-prisma';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Item, Prisma } from '../generated/prisma/client.ts';
 
 export interface StoreKey {
@@ -27,9 +28,9 @@ const ITEMS_BY_CODE_SQL = `SELECT id, tenant_id AS "tenantId", store_code AS "st
 
 /** Item queries. It owns no client: every method runs on the client of the current call scope. */
 export class ItemRepository {
-  readonly #scope: ScopedClientSource;
+  readonly #scope: ScopedClientSource<PrismaClient>;
 
-  constructor(scope: ScopedClientSource) {
+  constructor(scope: ScopedClientSource<PrismaClient>) {
     this.#scope = scope;
   }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { CallBudget } from '../db/Database.ts';
+import type { CallBudget } from '@pos-masterdata/resilient-prisma';
 import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
 import type { StoreKey } from './ItemRepository.ts';
 import { LookupBatcher } from './LookupBatcher.ts';

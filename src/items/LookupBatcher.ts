@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CallBudget } from '../db/Database.ts';
+import type { CallBudget } from '@pos-masterdata/resilient-prisma';
 import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
 import type { StoreKey } from './ItemRepository.ts';
 

@@ -1,4 +1,5 @@
-import type { ScopedClientSource } from '../db/DbScope.ts';
+import type { ScopedClientSource } from '@pos-masterdata/resilient-prisma';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Store } from '../generated/prisma/client.ts';
 import type { StoreKey } from './ItemRepository.ts';
 
@@ -9,9 +10,9 @@ export interface StoreFieldsData {
 
 /** Store queries. Like ItemRepository it owns no client: every method runs in the current call scope. */
 export class StoreRepository {
-  readonly #scope: ScopedClientSource;
+  readonly #scope: ScopedClientSource<PrismaClient>;
 
-  constructor(scope: ScopedClientSource) {
+  constructor(scope: ScopedClientSource<PrismaClient>) {
     this.#scope = scope;
   }
 

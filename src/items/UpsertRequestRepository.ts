@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ScopedClientSource } from '../db/DbScope.ts';
+import type { ScopedClientSource } from '@pos-masterdata/resilient-prisma';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { DomainError } from './DomainError.ts';
 
@@ -10,9 +11,9 @@ export interface StoredUpsert {
 
 /** The memory of applied UpsertItem and UpsertStore request ids, written in the same transaction as the write. */
 export class UpsertRequestRepository {
-  readonly #scope: ScopedClientSource;
+  readonly #scope: ScopedClientSource<PrismaClient>;
 
-  constructor(scope: ScopedClientSource) {
+  constructor(scope: ScopedClientSource<PrismaClient>) {
     this.#scope = scope;
   }
 

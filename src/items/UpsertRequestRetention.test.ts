@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CallBudget } from '../db/Database.ts';
+import type { CallBudget } from '@pos-masterdata/resilient-prisma';
 import type { UpsertRequestRepository } from './UpsertRequestRepository.ts';
 import { UpsertRequestRetention } from './UpsertRequestRetention.ts';
 

@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { DatabaseEndpoint } from '../config/DatabaseEndpoint.ts';
-import { writerUrl } from '../db/WriterFinder.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
+import { writerUrl } from '@pos-masterdata/resilient-prisma';
 
 export const DEMO_TENANT = 'demo';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { ChannelPool } from '../../src/clients/ChannelPool.ts';
+import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
 import { freePort } from '../../harness/PostgresCluster.ts';

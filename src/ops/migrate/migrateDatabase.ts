@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { DatabaseEndpoint } from '../../config/DatabaseEndpoint.ts';
-import { writerUrl } from '../../db/WriterFinder.ts';
+import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
+import { writerUrl } from '@pos-masterdata/resilient-prisma';
 import { readMigrationDirectory } from './migrationDirectory.ts';
 import { migrateDeploy, type MigrateResult } from './migrateDeploy.ts';
 

@@ -1,0 +1,138 @@
+import { Metadata, status as Status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { MethodPolicy } from './methodPolicies.ts';
+import { ServerError } from './ServerError.ts';
+import { DEADLINE_EXCEEDED_MESSAGE, toServiceError, type ConvertedError, type ErrorMapping } from './toServiceError.ts';
+
+/** What TLS says of the caller (grpc-js's AuthContext, which it does not export). */
+export type CallAuthContext = ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']>;
+
+/** What every middleware and handler sees of one call. */
+export interface CallContext {
+  /** The method and its policy, read from the proto. */
+  readonly method: MethodPolicy;
+  readonly metadata: Metadata;
+  /** performance.now() value of the call's deadline: the client's, else the server's default. */
+  readonly deadline: number;
+  /** Aborted when the client cancels or the deadline passes; its reason is the status to answer. */
+  readonly signal: AbortSignal;
+  /** Trailing metadata sent with a successful answer (a staleness flag, say). */
+  readonly trailers: Metadata;
+  /** The caller's TLS identity (its certificate), when the connection has one. */
+  authContext(): CallAuthContext;
+  /** Who the call is for, once a middleware has established it (a verified token's subject, say). */
+  identity: string | undefined;
+  /** What the caller will be answered for `error`: toServiceError with this chain's mapping. */
+  convertError(error: unknown): ConvertedError;
+}
+
+/** The rest of the chain, down to the handler. */
+export type Next<Ctx> = (request: unknown, ctx: Ctx) => Promise<unknown>;
+
+/**
+ * One layer around every handler of a chain, as in nice-grpc: it may look at the request, refuse
+ * (throw), extend the context the layers below see (`Ext`, added to the context it was given, in
+ * place), run the rest (`next`) once or again, and look at the answer or the error. What it throws
+ * is converted once, by toServiceError. Generic in the context, so a layer that needs only
+ * `Needs` fits anywhere in a chain whose context has at least that.
+ */
+export type CallMiddleware<Ext = object, Needs extends CallContext = CallContext> = <Ctx extends Needs>(
+  request: unknown,
+  ctx: Ctx,
+  next: Next<Ctx & Ext>,
+) => Promise<unknown>;
+
+export interface CallChainSettings {
+  /** Applied when the client sent no deadline, so no call can hold a connection forever. */
+  readonly defaultDeadlineMs: number;
+  /** An error no table knows (a bug): logged with its stack, answered as a bare INTERNAL. */
+  readonly onInternalError: (error: unknown, method: string) => void;
+  /** Your domain errors' statuses and your wording (see toServiceError). */
+  readonly errors?: ErrorMapping;
+}
+
+type Runner<Ctx> = (request: unknown, ctx: CallContext, handler: Next<Ctx>) => Promise<unknown>;
+
+/**
+ * The server's middleware, composed with `.use()` (outermost first) and bound to handlers with
+ * `.unary()`. A chain is immutable: `.use()` returns a longer one, so a service can bind some
+ * methods to a chain and others to that chain plus the call scope. The binding creates the
+ * call's context (deadline, cancellation, trailers) and answers exactly once, with the chain's
+ * result or its error converted by toServiceError, the one place that converts.
+ */
+export class CallChain<Ctx extends CallContext = CallContext> {
+  readonly #settings: CallChainSettings;
+  readonly #run: Runner<Ctx>;
+
+  private constructor(settings: CallChainSettings, run: Runner<Ctx>) {
+    this.#settings = settings;
+    this.#run = run;
+  }
+
+  /** A chain with no middleware: handlers get the call's context and nothing else. */
+  static create(settings: CallChainSettings): CallChain {
+    return new CallChain<CallContext>(settings, (request, ctx, handler) => handler(request, ctx));
+  }
+
+  /** This chain with `middleware` inside it (nearer the handler than every earlier one). */
+  use<Ext>(middleware: CallMiddleware<Ext, Ctx>): CallChain<Ctx & Ext> {
+    const outer = this.#run;
+    return new CallChain<Ctx & Ext>(this.#settings, (request, ctx, handler) =>
+      outer(request, ctx, (req, c) => middleware(req, c, handler)),
+    );
+  }
+
+  /** A grpc-js unary handler that runs `handler` inside this chain. */
+  unary<Req, Res>(method: MethodPolicy, handler: (request: Req, ctx: Ctx) => Promise<Res>): handleUnaryCall<Req, Res> {
+    const { defaultDeadlineMs, onInternalError, errors = {} } = this.#settings;
+    const convertError = (error: unknown) => toServiceError(error, errors);
+    const run = this.#run;
+    // The chain passes requests on as `unknown`; this is the request grpc-js decoded for `method`.
+    const inner: Next<Ctx> = (request, ctx) => handler(request as Req, ctx);
+    return (call: ServerUnaryCall<Req, Res>, callback) => {
+      const deadline = performance.now() + remainingMs(call.getDeadline(), defaultDeadlineMs);
+      const controller = new AbortController();
+      const onCancelled = () => controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client'));
+      call.once('cancelled', onCancelled);
+      const timer = setTimeout(
+        () => controller.abort(new ServerError(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE)),
+        Math.max(0, deadline - performance.now()),
+      );
+      const ctx: CallContext = {
+        method,
+        metadata: call.metadata,
+        deadline,
+        signal: controller.signal,
+        trailers: new Metadata(),
+        authContext: () => call.getAuthContext(),
+        identity: undefined,
+        convertError,
+      };
+      const done = () => {
+        clearTimeout(timer);
+        call.removeListener('cancelled', onCancelled);
+      };
+      const fail = (error: unknown) => {
+        done();
+        const { serviceError, internal } = convertError(error);
+        if (internal) onInternalError(error, method.name);
+        callback(serviceError);
+      };
+      try {
+        run(call.request, ctx, inner).then((response) => {
+          done();
+          // What the handler returned, passed up through the middleware.
+          callback(null, response as Res, ctx.trailers);
+        }, fail);
+      } catch (error) {
+        // A middleware that is not an async function threw before it returned a promise.
+        fail(error);
+      }
+    };
+  }
+}
+
+function remainingMs(deadline: Date | number, fallbackMs: number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return fallbackMs;
+  return Math.max(0, at - Date.now());
+}

@@ -1,0 +1,41 @@
+import type { AccessMode, CallBudget, RunOptions } from '@pos-masterdata/resilient-prisma';
+import type { CallMiddleware } from './CallChain.ts';
+
+/** What the call scope adds to a handler's context. */
+export interface ScopeContext {
+  /**
+   * Runs `effect` once the call's database work has committed (a cache learns the new version),
+   * never for an attempt that was rolled back and retried.
+   */
+  onCommit(effect: () => void): void;
+}
+
+/** What runs the work: a resilient-prisma Database. */
+export interface ScopeRunner {
+  run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options?: RunOptions): Promise<T>;
+}
+
+/**
+ * The call scope: the handler's database work runs in one scope of `db` and is retried once when
+ * that is safe. How it runs (read or write, safe to repeat or not) is the method's policy, read from
+ * the proto (methodPolicies.ts). A middleware and not an interceptor, because a retry runs the
+ * rest of the chain (the handler) again, which only a layer around the handler can do.
+ */
+export function callScope(db: ScopeRunner): CallMiddleware<ScopeContext> {
+  return async (request, ctx, next) => {
+    let effects: (() => void)[] = [];
+    const scoped = Object.assign(ctx, { onCommit: (effect: () => void) => void effects.push(effect) });
+    const response = await db.run(
+      ctx.method.access,
+      ctx,
+      () => {
+        // A new attempt: what the rolled-back one registered is forgotten.
+        effects = [];
+        return next(request, scoped);
+      },
+      { idempotent: ctx.method.idempotent },
+    );
+    for (const effect of effects) effect();
+    return response;
+  };
+}

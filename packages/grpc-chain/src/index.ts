@@ -1,0 +1,24 @@
+// The public entry point of @pos-masterdata/grpc-chain.
+export { CallChain, type CallAuthContext, type CallChainSettings, type CallContext, type CallMiddleware, type Next } from './CallChain.ts';
+export { callDeadline } from './callDeadline.ts';
+export { callScope, type ScopeContext, type ScopeRunner } from './callScope.ts';
+export { callLog, callRecorder, type CallDurationHistogram, type CallLogOptions, type CallRecord } from './callLog.ts';
+export { methodPolicies, policiesFromPackageDefinition, type MethodPolicy } from './methodPolicies.ts';
+export { ServerError } from './ServerError.ts';
+export {
+  COMMIT_OUTCOME_UNKNOWN_MESSAGE,
+  DEADLINE_EXCEEDED_MESSAGE,
+  RETRY_PUSHBACK_KEY,
+  toServiceError,
+  type ConvertedError,
+  type DomainErrorMapper,
+  type ErrorMapping,
+} from './toServiceError.ts';
+export {
+  transportLimits,
+  type LimitReason,
+  type TransportLimits,
+  type TransportLimitsObserver,
+  type TransportRefusal,
+} from './transportLimits.ts';
+export { serveDatabaseHealth, type DatabaseHealthOptions, type HealthStatusSink } from './serveDatabaseHealth.ts';

@@ -1,0 +1,64 @@
+import type { PrismaPg } from '@prisma/adapter-pg';
+import type { BreakerSettings } from './DatabaseBreaker.ts';
+import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
+import type { SideSettings } from './DatabaseSide.ts';
+import type { MisconfigurationHints } from './misconfigurationHints.ts';
+
+/** Every setting of a Database, resolved (defaults applied, URLs parsed). */
+export interface DatabaseSettings<C> extends SideSettings<C> {
+  /** A retry starts only if at least this much of the call's deadline is left. */
+  readonly retryMinRemainingMs: number;
+  readonly breaker: BreakerSettings;
+  /** Your wording of the misconfiguration hints, naming your own settings (the defaults name none). */
+  readonly hints: MisconfigurationHints;
+}
+
+/**
+ * What `new Database(options)` takes: where the database is and how to make your client; every
+ * knob has a default fit for a service on a LAN-near PostgreSQL.
+ */
+export interface DatabaseOptions<C> extends Partial<Omit<DatabaseSettings<C>, 'endpoint' | 'readEndpoint' | 'createClient' | 'hints'>> {
+  /** libpq's URL, multi-host welcome: `postgresql://u:pw@db1,db2/orders?target_session_attrs=read-write`. */
+  readonly endpoint: DatabaseEndpoint | string;
+  /** Standbys for plain reads; leave it out and every read runs on the writer. */
+  readonly readEndpoint?: DatabaseEndpoint | string | undefined;
+  /** `(adapter) => new PrismaClient({ adapter, errorFormat: 'minimal' })`: your schema's client. */
+  readonly createClient: (adapter: PrismaPg) => C;
+  readonly hints?: Partial<MisconfigurationHints>;
+}
+
+export const DEFAULT_SETTINGS = {
+  applicationName: 'app',
+  max: 10,
+  connectTimeoutMs: 2_000,
+  queryTimeoutMs: 5_000,
+  statementTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+  resilient: true,
+  minRebuildIntervalMs: 1_000,
+  retryMinRemainingMs: 100,
+  admissionQueueMax: 10_000,
+  cancelGraceMs: 250,
+  breaker: { openAfterMs: 2_000, halfOpenAfterMs: 500 },
+  maxReplicaLagMs: 2_000,
+  replicaProbeIntervalMs: 1_000,
+} as const satisfies Omit<DatabaseSettings<unknown>, 'endpoint' | 'createClient' | 'hints'>;
+
+const asEndpoint = (e: DatabaseEndpoint | string): DatabaseEndpoint => (typeof e === 'string' ? DatabaseEndpoint.parse(e) : e);
+
+export function resolveDatabaseSettings<C>(options: DatabaseOptions<C>, defaultHints: MisconfigurationHints): DatabaseSettings<C> {
+  const { endpoint, readEndpoint, hints, createClient, ...rest } = options;
+  return {
+    ...DEFAULT_SETTINGS,
+    ...withoutUndefined(rest),
+    createClient,
+    endpoint: asEndpoint(endpoint),
+    ...(readEndpoint === undefined ? {} : { readEndpoint: asEndpoint(readEndpoint) }),
+    hints: { ...defaultHints, ...withoutUndefined(hints ?? {}) },
+  };
+}
+
+/** `{ max: undefined }` (an unset option passed along) keeps the default. */
+export function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
