@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/ConfigError.ts';
 import { classifyDbError } from '@pos-masterdata/resilient-prisma';
+import { SERVICE_HINTS } from '../db/serviceDatabase.ts';
 
 /**
  * One line for an operator when the service cannot start on its database: what is wrong and
@@ -9,7 +10,7 @@ import { classifyDbError } from '@pos-masterdata/resilient-prisma';
 export function describeStartupFailure(error: unknown): { line: string; exitCode: 1 | 2 } {
   if (error instanceof ConfigError) return { line: error.message, exitCode: 2 };
   const failure = classifyDbError(error);
-  if (failure.hint !== undefined) return { line: `cannot start: ${failure.hint}`, exitCode: 2 };
+  if (failure.hint !== undefined) return { line: `cannot start: ${SERVICE_HINTS[failure.hint]}`, exitCode: 2 };
   if (failure.opensBreaker || failure.rebuild) {
     return {
       line: `cannot start: the database in DATABASE_URL cannot be reached (${reason(error)}); check its host and port, or start it`,
