@@ -83,33 +83,43 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
 
   /**
    * Every method's rejection passes through #observe; a transaction that startTransaction
-   * resolves to is watched the same way, so its statements and its COMMIT are seen too.
+   * resolves to is watched the same way, so its statements and its COMMIT are seen too. On the
+   * adapter itself (not inside a transaction), what provably ran nothing is sent once more on the
+   * fresh pool when its connection turned out dead: a BEGIN (startTransaction), or a plain SELECT.
    */
-  #watch<T extends object>(target: T): T {
+  #watch<T extends object>(target: T, inTransaction = false): T {
     return new Proxy(target, {
       get: (obj, key, receiver) => {
         const value: unknown = Reflect.get(obj, key, receiver);
         if (typeof value !== 'function') return value;
+        const once = (args: unknown[]): unknown => Reflect.apply(value, obj, args);
         return (...args: unknown[]) => {
           const generation = this.pool.generation;
-          const result: unknown = Reflect.apply(value, obj, args);
+          const result = once(args);
           if (!(result instanceof Promise)) return result;
-          return result.then(
-            (resolved: unknown) =>
-              key === 'startTransaction' && typeof resolved === 'object' && resolved !== null ? this.#watch(resolved) : resolved,
-            (error: unknown) => {
-              this.#observe(error, generation);
-              throw error;
-            },
-          );
+          const resend = !inTransaction && (key === 'startTransaction' || (key === 'queryRaw' && isPlainSelect(args[0])));
+          return result
+            .catch((error: unknown) => {
+              const deadConnection = this.#observe(error, generation);
+              if (!resend || !deadConnection) throw error;
+              this.events.emit('retry', { pool: 'write', kind: classifyDbError(error).kind, attempt: 2 });
+              return (once(args) as Promise<unknown>).catch((again: unknown) => {
+                this.#observe(again, this.pool.generation);
+                throw again;
+              });
+            })
+            .then((resolved: unknown) =>
+              key === 'startTransaction' && typeof resolved === 'object' && resolved !== null ? this.#watch(resolved, true) : resolved,
+            );
         };
       },
     });
   }
 
-  #observe(error: unknown, generation: number): void {
+  /** Reports the failure and replaces the pool when it condemns its connections; says whether it did. */
+  #observe(error: unknown, generation: number): boolean {
     const classification = classifyDbError(error);
-    if (!classification.reported) return;
+    if (!classification.reported) return false;
     const message = error instanceof Error ? error.message.slice(0, 300) : String(error);
     const { kind, probeHealth, hint } = classification;
     this.events.emit('dbError', { pool: 'write', kind, generation, attempt: 0, phase: 'work', message, probeHealth });
@@ -118,10 +128,17 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
       this.events.emit('misconfigured', { pool: 'write', generation, reason: hint, hint: this.#hints[hint], message });
     }
     if (classification.rebuild) this.pool.replace(generation, kind);
+    return classification.rebuild && classification.retry;
   }
 }
 
 /** The drop-in adapter: `new PrismaClient({ adapter: resilientPg({ endpoint: process.env.DATABASE_URL }) })`. */
 export function resilientPg(options: ResilientPgOptions): ResilientPgAdapterFactory {
   return new ResilientPgAdapterFactory(options);
+}
+
+/** A lone SELECT (no locking clause): running it again changes nothing. */
+function isPlainSelect(query: unknown): boolean {
+  const sql = typeof query === 'object' && query !== null && 'sql' in query ? (query as { sql: unknown }).sql : undefined;
+  return typeof sql === 'string' && /^\s*SELECT\b/i.test(sql) && !/\bFOR\s+(UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b/i.test(sql);
 }
