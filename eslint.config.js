@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'src/generated', 'coverage', 'reports', 'packages/*/dist', 'packages/*/examples/generated', 'test/consumer/project'] },
+  {
+    ignores: [
+      'node_modules',
+      'src/generated',
+      'coverage',
+      'reports',
+      'packages/*/dist',
+      'packages/*/examples/generated',
+      'test/consumer/project',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
