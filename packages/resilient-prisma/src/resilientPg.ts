@@ -139,6 +139,6 @@ export function resilientPg(options: ResilientPgOptions): ResilientPgAdapterFact
 
 /** A lone SELECT (no locking clause): running it again changes nothing. */
 function isPlainSelect(query: unknown): boolean {
-  const sql = typeof query === 'object' && query !== null && 'sql' in query ? (query).sql : undefined;
+  const sql = typeof query === 'object' && query !== null && 'sql' in query ? query.sql : undefined;
   return typeof sql === 'string' && /^\s*SELECT\b/i.test(sql) && !/\bFOR\s+(UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b/i.test(sql);
 }
