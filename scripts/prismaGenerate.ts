@@ -10,5 +10,8 @@ const env = {
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),
   PRISMA_HIDE_UPDATE_MESSAGE: '1',
 };
-const result = spawnSync(process.execPath, [cli, 'generate'], { stdio: 'inherit', env });
-process.exit(result.status ?? 1);
+// The service's client, then the one the resilient-prisma README's quick start compiles against.
+for (const args of [[], ['--schema', 'packages/resilient-prisma/examples/prisma/schema.prisma']]) {
+  const result = spawnSync(process.execPath, [cli, 'generate', ...args], { stdio: 'inherit', env });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
