@@ -2,7 +2,8 @@
 # scripts/docker/buildHaImages.sh builds masterdata-service:local, which docker-compose.yml runs.
 FROM node:24-bookworm-slim
 WORKDIR /app
-COPY package.json package-lock.json prisma.config.ts ./
+COPY package.json package-lock.json prisma.config.ts tsconfig.base.json ./
+COPY packages ./packages
 COPY prisma ./prisma
 COPY scripts/prismaGenerate.ts ./scripts/prismaGenerate.ts
 RUN npm ci

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { sleep } from '../harness/runLoad.ts';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';

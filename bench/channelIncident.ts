@@ -12,7 +12,7 @@ import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi, type ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { ItemServiceClient } from '../src/generated/proto/masterdata/v1/item_service.ts';
-import { freePort } from '../harness/PostgresCluster.ts';
+import { freePort } from '@pos-masterdata/failover-testkit';
 import { TestDatabase } from '../harness/TestDatabase.ts';
 import { postCartQuote } from '../harness/cartQuote.ts';
 import { makeCertificates } from '../harness/tlsCertificates.ts';

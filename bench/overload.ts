@@ -6,10 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { sleep } from '../harness/runLoad.ts';
 import { holdTableLock, withClient } from '../harness/TestDatabase.ts';
-import { ConnectionSampler } from '../harness/ConnectionSampler.ts';
+import { ConnectionSampler } from '@pos-masterdata/failover-testkit';
 import type { CallResult, LoadPlan } from './overload/loadClient.ts';
 import { ServiceProcess } from './overload/ServiceProcess.ts';
 import { fmt, percentiles, table } from './stats.ts';
@@ -135,7 +135,7 @@ try {
         { DATABASE_URL: cluster.url(), DB_RESILIENCE: resilience, DB_POOL_MAX: String(POOL_MAX), ITEM_CACHE: 'off' },
         logFile,
       );
-      await using sampler = new ConnectionSampler(cluster.url());
+      await using sampler = new ConnectionSampler(cluster.url(), 'masterdata');
       const outcome = await scenario.run(service, cluster);
       await sleep(300);
       const byStatus: Record<string, number> = {};

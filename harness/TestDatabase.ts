@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import type { PostgresFixture } from './PostgresFixture.ts';
+import { withClient } from '@pos-masterdata/failover-testkit';
+import type pg from 'pg';
+import type { PostgresFixture } from '@pos-masterdata/failover-testkit';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
 
@@ -82,16 +83,7 @@ export class TestDatabase implements PostgresFixture {
   }
 }
 
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export { withClient };
 
 /** Holds `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` for `ms` in a transaction of its own, then commits. */
 export async function holdTableLock(url: string, table: string, ms: number): Promise<void> {

@@ -10,8 +10,8 @@ import pg from 'pg';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { createPgPool } from '@pos-masterdata/resilient-prisma';
 import { ResilientPool } from '@pos-masterdata/resilient-prisma';
-import { freePort } from '../harness/PostgresCluster.ts';
-import { TcpProxy } from '../harness/TcpProxy.ts';
+import { freePort } from '@pos-masterdata/failover-testkit';
+import { TcpProxy } from '@pos-masterdata/failover-testkit';
 import { TestDatabase } from '../harness/TestDatabase.ts';
 import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 

@@ -8,15 +8,16 @@
 //     given all three (multi-host URL, replica reads) side by side.
 //     Incidents: switchover, killLeader, blackholeLeader, killReplica.
 //   npm run drill -- --topology patroni --seconds 20 --incident-at 8 --concurrency 8 --write-every 4 --deadline 3000 --incident switchover
+import { FAILOVER_IMAGE } from '../harness/failover/failoverImage.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { status as Status } from '@grpc/grpc-js';
 import { fmt, table } from '../bench/stats.ts';
-import { dockerAvailable } from '../harness/failover/dockerAvailable.ts';
+import { dockerAvailable } from '@pos-masterdata/failover-testkit';
 import { loadConfig } from '../src/config/config.ts';
-import { FailoverCluster } from '../harness/failover/FailoverCluster.ts';
-import { patroniAvailable } from '../harness/patroni/patroniAvailable.ts';
-import { PatroniCluster } from '../harness/patroni/PatroniCluster.ts';
+import { FailoverCluster } from '@pos-masterdata/failover-testkit';
+import { patroniAvailable } from '@pos-masterdata/failover-testkit';
+import { PatroniCluster } from '@pos-masterdata/failover-testkit';
 import type { CallRecord } from '../harness/runLoad.ts';
 import { runDrill, type DrillResult, type Incident } from '../harness/failover/runDrill.ts';
 import { renderTimelineSvg } from './drill/renderTimeline.ts';
@@ -95,7 +96,7 @@ if (patroni) {
     ['naive', false],
   ] as const) {
     console.error(`\n${label}: starting a primary and a synchronous replica…`);
-    await using cluster = await FailoverCluster.builder().start();
+    await using cluster = await FailoverCluster.builder().withImage(FAILOVER_IMAGE).start();
     const r = await runDrill(cluster, () => cluster[incident as Incident](), { resilient, ...load(), onProgress: progress(label) });
     results.push([`${label} service, ${incident}`, r]);
     if (process.stderr.isTTY) process.stderr.write('\n');

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceDatabase, type ServiceDatabase } from '../src/db/serviceDatabase.ts';
 import type { DatabaseEvents } from '@pos-masterdata/resilient-prisma';
 import { DbFailure } from '@pos-masterdata/resilient-prisma';
-import { PgBouncer, pgbouncerAvailable } from '../harness/failover/PgBouncer.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
-import { TcpProxy } from '../harness/TcpProxy.ts';
+import { PgBouncer, pgbouncerAvailable } from '@pos-masterdata/failover-testkit';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
+import { TcpProxy } from '@pos-masterdata/failover-testkit';
 import { databaseSettings } from '../harness/databaseSettings.ts';
 import { withClient } from '../harness/TestDatabase.ts';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { runService } from '../harness/runService.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { withClient } from '../harness/TestDatabase.ts';

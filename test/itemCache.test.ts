@@ -6,7 +6,7 @@ import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { ItemServiceClient, type ItemDetail } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { STALE_AGE_KEY, STALE_KEY } from '../src/grpc/createItemService.ts';
 import { metricTotal } from '../harness/metricTotal.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { withClient } from '../harness/TestDatabase.ts';

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { RETRY_PUSHBACK_KEY } from '@pos-masterdata/grpc-chain';
-import { ConnectionSampler } from '../harness/ConnectionSampler.ts';
+import { ConnectionSampler } from '@pos-masterdata/failover-testkit';
 import { metricTotal } from '../harness/metricTotal.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { runLoad, sleep, summarise } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { holdTableLock } from '../harness/TestDatabase.ts';
@@ -37,7 +37,7 @@ const item = itemFields({ description: 'burst', shortDescription: 'BURST' });
 describe('overload is not an outage', () => {
   it('a burst far above the pool size gets no INTERNAL, causes no rebuild, no retry, and stays within the pool size', async () => {
     await using t = await startTestServer(cluster.url(), BASE);
-    await using sampler = new ConnectionSampler(cluster.url('postgres'));
+    await using sampler = new ConnectionSampler(cluster.url('postgres'), 'masterdata');
     const reads = Array.from({ length: 1_500 }, (_, i) =>
       codeOf(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: i % 2 ? '4011' : '1001' }, { timeoutMs: 10_000 })),
     );
@@ -77,7 +77,7 @@ describe('overload is not an outage', () => {
       DB_STATEMENT_TIMEOUT_MS: 5_000,
       LOG_LEVEL: 'info',
     });
-    await using sampler = new ConnectionSampler(cluster.url('postgres'));
+    await using sampler = new ConnectionSampler(cluster.url('postgres'), 'masterdata');
     const stop = new AbortController();
     const t0 = performance.now();
     const load = runLoad({ api: t.api, concurrency: 14, writeEvery: 7, deadlineMs: 2_000, signal: stop.signal, pauseMs: 5, origin: t0 });

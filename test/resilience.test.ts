@@ -2,10 +2,10 @@ import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../src/ops/seedDemoData.ts';
-import { PostgresCluster } from '../harness/PostgresCluster.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { runLoad, sleep, summarise, type CallRecord } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
-import { TcpProxy } from '../harness/TcpProxy.ts';
+import { TcpProxy } from '@pos-masterdata/failover-testkit';
 import { withClient } from '../harness/TestDatabase.ts';
 import { itemFields } from '../harness/itemFields.ts';
 

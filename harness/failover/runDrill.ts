@@ -4,7 +4,7 @@ import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 import { writerUrl } from '@pos-masterdata/resilient-prisma';
 import { migrateDatabase } from '../../src/ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from '../../src/ops/seedDemoData.ts';
-import type { ClusterEvent } from './FailoverCluster.ts';
+import type { ClusterEvent } from '@pos-masterdata/failover-testkit';
 import { runLoad, sleep, type CallRecord } from '../runLoad.ts';
 import { startTestServer } from '../startTestServer.ts';
 import { withClient } from '../TestDatabase.ts';

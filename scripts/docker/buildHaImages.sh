@@ -34,13 +34,14 @@ else
 fi
 
 # The service: production dependencies only (pruned from a copy of node_modules, no download).
-service_hash=$( { echo "$base_hash"; cat package-lock.json docker/service/Dockerfile; git ls-files -s src proto prisma; git diff HEAD -- src proto prisma; } | sha256sum | cut -c1-16)
+service_hash=$( { echo "$base_hash"; cat package-lock.json docker/service/Dockerfile; git ls-files -s src proto prisma packages; git diff HEAD -- src proto prisma packages; } | sha256sum | cut -c1-16)
 if [ "$(label "$SERVICE")" != "$service_hash" ]; then
   ctx=$(mktemp -d)
   trap 'rm -rf "$ctx"' EXIT
   mkdir -p "$ctx/app"
   cp -L node_modules/.bin/node "$ctx/node"
-  cp -a package.json package-lock.json prisma.config.ts prisma proto src "$ctx/app/"
+  # packages/: the workspaces (built on install) that node_modules/@pos-masterdata/* link to.
+  cp -a package.json package-lock.json prisma.config.ts prisma proto src packages "$ctx/app/"
   cp -a node_modules "$ctx/app/node_modules"
   (cd "$ctx/app" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null 2>&1)
   cp docker/service/Dockerfile "$ctx/Dockerfile"

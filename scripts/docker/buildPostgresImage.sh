@@ -9,7 +9,7 @@ PG_HOME="${PG_HOME:-/usr/lib/postgresql/15}"
 PG_SHARE="${PG_SHARE:-/usr/share/postgresql/15}"
 TOOLS=(sh dash mkdir chown chmod cat rm ls sleep id env setpriv mv cp tr head)
 
-hash=$( { cat docker/postgres/Dockerfile docker/postgres/docker-entrypoint.sh "$0"; "$PG_HOME/bin/postgres" --version; } | sha256sum | cut -c1-16)
+hash=$( { cat docker/postgres/Dockerfile packages/failover-testkit/assets/postgres-entrypoint.sh "$0"; "$PG_HOME/bin/postgres" --version; } | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{ index .Config.Labels "masterdata.source-hash" }}' "$IMAGE" 2>/dev/null || true)" = "$hash" ]; then
   echo "image $IMAGE is up to date ($hash)"
   exit 0
@@ -60,7 +60,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=postgres' \
 chmod 600 "$root/etc/ssl/private/ssl-cert-snakeoil.key"
 chown 999:999 "$root/etc/ssl/private/ssl-cert-snakeoil.key" "$root/var/run/postgresql" "$root/var/lib/postgresql"
 
-cp docker/postgres/docker-entrypoint.sh "$root/usr/local/bin/docker-entrypoint.sh"
+cp packages/failover-testkit/assets/postgres-entrypoint.sh "$root/usr/local/bin/docker-entrypoint.sh"
 tar --numeric-owner -C "$root" -cf "$work/rootfs.tar" .
 cp docker/postgres/Dockerfile "$work/Dockerfile"
 docker build -q --label "masterdata.source-hash=$hash" -t "$IMAGE" "$work" >/dev/null

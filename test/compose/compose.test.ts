@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../../src/clients/itemServiceClient.ts';
-import { freePort } from '../../harness/PostgresCluster.ts';
+import { freePort } from '@pos-masterdata/failover-testkit';
 import { sleep } from '../../harness/runLoad.ts';
 import { itemFields } from '../../harness/itemFields.ts';
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { FAILOVER_LABEL } from '../../harness/failover/FailoverCluster.ts';
+import { FAILOVER_LABEL } from '@pos-masterdata/failover-testkit';
 
 const run = promisify(execFile);
 

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { expectFailoverHeld, reportDrill } from '../../harness/failover/drillAssertions.ts';
 import { DRILL_SERVER, runDrill, type DrillResult } from '../../harness/failover/runDrill.ts';
-import { ConnectionSampler } from '../../harness/ConnectionSampler.ts';
+import { ConnectionSampler } from '@pos-masterdata/failover-testkit';
 import { sleep } from '../../harness/runLoad.ts';
-import { patroniAvailable } from '../../harness/patroni/patroniAvailable.ts';
-import { PatroniCluster } from '../../harness/patroni/PatroniCluster.ts';
+import { patroniAvailable } from '@pos-masterdata/failover-testkit';
+import { PatroniCluster } from '@pos-masterdata/failover-testkit';
 
 // A real 3-node Patroni cluster (etcd, synchronous mode) and the service listing its three hosts
 // in DATABASE_URL and DATABASE_READ_URL, with no proxy and no DNS name in front: the service finds
@@ -46,7 +46,7 @@ describe.runIf(available)('Patroni cluster under load: the service lists three h
     async (name, incident) => {
       await using cluster = await PatroniCluster.start();
       // Counted where they count: pg_stat_activity on each host, every 50 ms, through the incident.
-      const samplers = cluster.hostUrls().map((url) => new ConnectionSampler(url));
+      const samplers = cluster.hostUrls().map((url) => new ConnectionSampler(url, 'masterdata'));
       try {
         const r = await runDrill(cluster, () => incident(cluster), {
           resilient: true,

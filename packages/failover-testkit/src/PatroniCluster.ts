@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { probeHost } from '@pos-masterdata/resilient-prisma';
-import type { ClusterEvent } from '../failover/FailoverCluster.ts';
-import { freePort } from '../PostgresCluster.ts';
+import type { ClusterEvent } from './FailoverCluster.ts';
+import { freePort } from './PostgresCluster.ts';
 import { patroniConfig, type PatroniTimings } from './patroniConfig.ts';
-import type { PostgresFixture } from '../PostgresFixture.ts';
+import type { PostgresFixture } from './PostgresFixture.ts';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,26 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { freePort } from '../PostgresCluster.ts';
-import { TcpProxy } from '../TcpProxy.ts';
+import { freePort } from './PostgresCluster.ts';
+import { TcpProxy } from './TcpProxy.ts';
 import { PgBouncer } from './PgBouncer.ts';
-import { withClient } from '../TestDatabase.ts';
-import type { PostgresFixture } from '../PostgresFixture.ts';
+import { withClient } from './withClient.ts';
+import type { PostgresFixture } from './PostgresFixture.ts';
 
-const ENTRYPOINT = fileURLToPath(new URL('../../docker/postgres/docker-entrypoint.sh', import.meta.url));
+// Shipped beside dist/: it gives any PostgreSQL image (the official one, or one built from local
+// binaries) the replica role the cluster needs (POSTGRES_REPLICA_OF=host:port).
+const ENTRYPOINT = fileURLToPath(new URL('../assets/postgres-entrypoint.sh', import.meta.url));
 const PASSWORD = 'failover-drill';
-export const FAILOVER_LABEL = 'masterdata.failover';
+/** Every container of the kit carries this label: a test run's teardown can find what it left. */
+export const FAILOVER_LABEL = 'pos-masterdata.failover-testkit';
 
-/**
- * The image: POSTGRES_IMAGE; else what scripts/docker/ensureDocker.sh chose (.failover-image:
- * the official image where a registry answers); else the locally built one.
- */
-export const DEFAULT_IMAGE = process.env.POSTGRES_IMAGE ?? chosenImage() ?? 'masterdata-postgres:15-local';
-
-function chosenImage(): string | undefined {
-  const file = fileURLToPath(new URL('../../.failover-image', import.meta.url));
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
-}
+/** The image unless `.withImage()` says otherwise: POSTGRES_IMAGE, else the official postgres:15. */
+export const DEFAULT_IMAGE = process.env.POSTGRES_IMAGE ?? 'postgres:15';
 
 export interface ClusterEvent {
   /** ms since the cluster started */
@@ -111,12 +105,18 @@ export class FailoverCluster implements PostgresFixture {
     await this.#promoteReplica();
   }
 
-  /** pg_terminate_backend for every application connection on the primary. */
-  async killBackends(applicationPrefix = 'masterdata'): Promise<void> {
+  /**
+   * pg_terminate_backend on the primary for every client connection whose application_name starts
+   * with `applicationPrefix` (every client connection but this one's own when it is empty).
+   */
+  async killBackends(applicationPrefix = ''): Promise<void> {
     this.mark('kill backends');
-    await sql(
-      this.primaryUrl,
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '${applicationPrefix}%'`,
+    await withClient(this.primaryUrl, (c) =>
+      c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND starts_with(application_name, $1)`,
+        [applicationPrefix],
+      ),
     );
   }
 
@@ -244,8 +244,8 @@ async function startNodeOn(port: number, image: string, extra: string[], env: Re
     .withNetworkMode('host')
     .withLabels({ [FAILOVER_LABEL]: 'true' })
     .withEnvironment({ POSTGRES_PASSWORD: PASSWORD, ...env })
-    .withCopyFilesToContainer([{ source: ENTRYPOINT, target: '/usr/local/bin/masterdata-entrypoint.sh', mode: 0o755 }])
-    .withEntrypoint(['/usr/local/bin/masterdata-entrypoint.sh'])
+    .withCopyFilesToContainer([{ source: ENTRYPOINT, target: '/usr/local/bin/failover-entrypoint.sh', mode: 0o755 }])
+    .withEntrypoint(['/usr/local/bin/failover-entrypoint.sh'])
     .withCommand([
       'postgres',
       '-c',

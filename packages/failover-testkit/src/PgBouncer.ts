@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../PostgresCluster.ts';
+import { freePort } from './PostgresCluster.ts';
 
 const run = promisify(execFile);
 

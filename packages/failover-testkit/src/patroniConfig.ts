@@ -22,7 +22,7 @@ export interface NodeSettings {
  * `ttl >= loop_wait + 2 * retry_timeout`, as Patroni requires.
  */
 export function patroniConfig(n: NodeSettings): string {
-  return `scope: masterdata-drill
+  return `scope: failover-testkit
 name: ${n.name}
 restapi:
   listen: 127.0.0.1:${n.restPort}

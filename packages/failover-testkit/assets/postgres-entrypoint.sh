@@ -1,5 +1,5 @@
 #!/bin/sh
-# PostgreSQL entrypoint for the locally built image, also used by the failover harness with the
+# PostgreSQL entrypoint for the locally built image (scripts/docker), also used by FailoverCluster with the
 # official image. Honours the official image's variables (POSTGRES_PASSWORD, POSTGRES_USER,
 # POSTGRES_DB, POSTGRES_HOST_AUTH_METHOD, POSTGRES_INITDB_ARGS, PGDATA, /docker-entrypoint-initdb.d)
 # and adds a replica role: POSTGRES_REPLICA_OF=host:port clones that primary with pg_basebackup
