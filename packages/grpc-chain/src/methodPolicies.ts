@@ -3,9 +3,9 @@ import type { AccessMode } from '@pos-masterdata/resilient-prisma';
 
 /** How the call scope runs one method, read from the proto. */
 export interface MethodPolicy {
-  /** The method's name in the proto (`GetItemDetail`): for logs and errors. */
+  /** The method's name in the proto (`GetOrder`): for logs and errors. */
   readonly name: string;
-  /** `/masterdata.v1.ItemService/GetItemDetail`. */
+  /** `/orders.v1.OrderService/GetOrder`. */
   readonly path: string;
   readonly access: AccessMode;
   /** Safe to run again after a lost COMMIT: the write is keyed by the request's idempotency key. */

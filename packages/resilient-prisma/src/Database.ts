@@ -31,8 +31,8 @@ export interface CallBudget {
 
 export interface RunOptions {
   /**
-   * The write is keyed by an idempotency key that `work` checks first (UpsertItem's
-   * request_id): after a connection lost at COMMIT, running it again is how the truth is found
+   * The write is keyed by an idempotency key that `work` checks first (a request id the caller
+   * sends): after a connection lost at COMMIT, running it again is how the truth is found
    * (it replays the stored answer if the first commit landed) and it can never write twice.
    */
   readonly idempotent?: boolean;

@@ -7,7 +7,7 @@ const SECRET = 's3cr3t-Pa55';
 describe('DatabaseEndpoint.parse', () => {
   it('reads libpq multi-host URLs with per-host ports and the default port', () => {
     const e = DatabaseEndpoint.parse(
-      `postgresql://app:${SECRET}@h1:5433,h2,h3:6000/masterdata?target_session_attrs=read-write&sslmode=verify-full`,
+      `postgresql://app:${SECRET}@h1:5433,h2,h3:6000/orders?target_session_attrs=read-write&sslmode=verify-full`,
     );
     expect(e.hosts).toEqual([
       { host: 'h1', port: 5433 },
@@ -17,9 +17,7 @@ describe('DatabaseEndpoint.parse', () => {
     expect(e.targetSessionAttrs).toBe('read-write');
     expect(e.multiHost).toBe(true);
     // One host per URL for pg, the other parameters kept, target_session_attrs (ours) dropped.
-    expect(e.urlFor({ host: 'h2', port: 5432 })).toBe(
-      `postgresql://app:${SECRET}@h2:5432/masterdata?sslmode=verify-full&uselibpqcompat=true`,
-    );
+    expect(e.urlFor({ host: 'h2', port: 5432 })).toBe(`postgresql://app:${SECRET}@h2:5432/orders?sslmode=verify-full&uselibpqcompat=true`);
   });
 
   it('reads IPv6 literals in brackets, with and without a port', () => {
