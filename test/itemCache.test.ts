@@ -111,6 +111,55 @@ describe('the item cache', () => {
     expect(await until(async () => (await get(a, '4011')).description === 'Bananas (SQL)', 100)).toBe(true);
   });
 
+  it('an UPDATE by SQL that leaves version alone still raises it (a trigger), and both instances see it within 100 ms', async () => {
+    await using a = await startTestServer(pg.url(), CACHE);
+    await using b = await startTestServer(pg.url(), CACHE);
+    const before = await get(a, '4011');
+    expect((await get(b, '4011')).version).toBe(before.version);
+    const description = `Bananas (tool ${randomUUID().slice(0, 6)})`;
+    await withClient(pg.url(), (c) =>
+      c.query("UPDATE item SET description = $1 WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'", [description]),
+    );
+    const t0 = performance.now();
+    for (const t of [a, b]) expect(await until(async () => (await get(t, '4011')).description === description, 100)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect((await get(a, '4011')).version).toBe(before.version + 1);
+    // An UPDATE that changes nothing keeps the version; one that sends an old version is raised anyway.
+    await withClient(pg.url(), (c) =>
+      c.query(
+        "UPDATE item SET description = description, version = 1 WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'",
+      ),
+    );
+    const [row] = await withClient(
+      pg.url(),
+      async (c) =>
+        (
+          await c.query<{ version: number }>(
+            "SELECT version FROM item WHERE tenant_id = 'demo' AND store_code = 'S001' AND item_code = '4011'",
+          )
+        ).rows,
+    );
+    expect(row?.version).toBe(before.version + 1);
+  });
+
+  it('expected_version answers ABORTED as before: the trigger gives a service write exactly the version it asked for', async () => {
+    await using a = await startTestServer(pg.url(), CACHE);
+    const code = `V-${randomUUID().slice(0, 8)}`;
+    const upsert = (expectedVersion: number, description: string) =>
+      a.api.upsertItem({
+        tenantId: 'demo',
+        storeCode: 'S001',
+        itemCode: code,
+        requestId: randomUUID(),
+        expectedVersion,
+        item: item(description),
+      });
+    expect((await upsert(0, 'one')).item?.version).toBe(1);
+    expect((await upsert(1, 'two')).item?.version).toBe(2);
+    await expect(upsert(1, 'stale')).rejects.toMatchObject({ code: Status.ABORTED });
+    expect((await upsert(2, 'three')).item?.version).toBe(3);
+  });
+
   it('a listener connection killed with pg_terminate_backend flushes the cache and reconnects', async () => {
     await using a = await startTestServer(pg.url(), CACHE);
     const code = `K-${randomUUID().slice(0, 8)}`;

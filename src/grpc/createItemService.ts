@@ -82,6 +82,8 @@ export function createItemService({ items, upserts, pageTokens, lookup, calls, s
       checkPattern(v, 'request_id', req.requestId, 'request', true);
       const data = itemFieldsOf(v, req.item);
       v.throwIfAny();
+      // Before the write: what it remembers after the commit is fresh only if no change was missed meanwhile.
+      const epoch = lookup.epoch;
       const { fingerprint, response } = await upserts.previous(key.tenantId, req.requestId, [
         req.storeCode,
         req.itemCode,
@@ -107,7 +109,7 @@ export function createItemService({ items, upserts, pageTokens, lookup, calls, s
         : await items.create(key, req.itemCode, data);
       if (!saved) throw new DomainError('stale_version', `item "${req.itemCode}" was changed by another request at the same time; retry`);
       const detail = toItemDetail(saved);
-      ctx.onCommit(() => lookup.remember(detail));
+      ctx.onCommit(() => lookup.remember(detail, epoch));
       await upserts.record(key.tenantId, req.requestId, fingerprint, saved.id, {
         item: itemDetailToJson(detail) as never,
         created: !existing,

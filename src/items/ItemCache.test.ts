@@ -32,6 +32,16 @@ describe('ItemCache', () => {
     expect(cache.any(KEY, 'i')?.detail.version).toBe(1); // still there for stale answers
   });
 
+  it("a write's own result, stored with the epoch taken before the write, is not fresh when the listener was lost meanwhile", () => {
+    const cache = live();
+    const before = cache.epoch; // the write starts
+    cache.pause(); // the listener is lost: changes by others may be missed from here on…
+    cache.resume(); // …and it is back, in a new epoch
+    cache.store(detail(5), before); // the write commits and remembers its result
+    expect(cache.fresh(KEY, 'i')).toBeUndefined();
+    expect(cache.any(KEY, 'i')?.detail.version).toBe(5); // kept for stale answers only
+  });
+
   it('a late notification never removes a newer entry, and a late read never brings an old version back', () => {
     const cache = live();
     cache.store(detail(3), cache.epoch);

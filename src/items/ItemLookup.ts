@@ -71,9 +71,18 @@ export class ItemLookup {
     return this.#options.read(budget, () => this.#options.items.storeExists(key));
   }
 
-  /** Read-your-writes on this instance: a committed write's result, newer than anything cached. */
-  remember(detail: ItemDetail): void {
-    this.#options.cache?.store(detail, this.#options.cache.epoch);
+  /** The cache's epoch now: take it before a write, and hand it to `remember` after its commit. */
+  get epoch(): number {
+    return this.#options.cache?.epoch ?? 0;
+  }
+
+  /**
+   * Read-your-writes on this instance: a committed write's result, newer than anything cached.
+   * `epoch` is the one taken before the write: had the listener been lost (and its notifications
+   * with it) between the write and now, the result is kept but not trusted as fresh.
+   */
+  remember(detail: ItemDetail, epoch: number): void {
+    this.#options.cache?.store(detail, epoch);
   }
 
   #stale(key: StoreKey, codes: readonly string[], error: unknown): LookupResult | undefined {
