@@ -89,6 +89,12 @@ export class FailoverCluster implements PostgresFixture {
 
   /** Failover: the primary dies, the replica is promoted, the endpoint follows it. Live connections die (EOF/reset). */
   async swap(): Promise<void> {
+    // Behind PgBouncer, the procedure a failover manager should run: PAUSE first, so transactions
+    // finish and new ones wait in PgBouncer; RELOAD and RESUME once the standby is promoted.
+    if (this.#bouncer) {
+      await this.#bouncer.pause();
+      this.mark('PgBouncer paused');
+    }
     this.mark('swap: primary killed');
     await this.#primary.container.stop({ timeout: 0 });
     await this.#promoteReplica();
@@ -160,7 +166,7 @@ export class FailoverCluster implements PostgresFixture {
     if (this.#bouncer) {
       // Through a pooler the new primary is reachable once the pooler lets a statement through
       // (after a failed login it waits server_login_retry before trying again).
-      this.#bouncer.repoint(this.#replica.port);
+      await this.#bouncer.switchTo(this.#replica.port);
       await waitReady(this.url());
     }
     this.mark('new primary accepts connections');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './PostgresCluster.ts';
+import { withClient } from './withClient.ts';
 
 const run = promisify(execFile);
 
@@ -25,14 +26,17 @@ export interface PgBouncerTarget {
 
 /**
  * Debian's PgBouncer as a host process, in transaction mode and otherwise with its defaults (but
- * server_login_retry, see below), in front of one PostgreSQL server. `repoint` does what a failover manager does: rewrite the
- * [databases] entry and reload (SIGHUP).
+ * server_login_retry, see below), in front of one PostgreSQL server. What a failover manager
+ * should do to it on a switchover: `pause()` (PAUSE: transactions in flight finish, new ones wait
+ * in PgBouncer instead of failing), swap the servers, then `switchTo(port)` (rewrite the
+ * [databases] entry, RELOAD, RESUME). `repoint` is the same without PAUSE, as many do it.
  */
 export class PgBouncer implements AsyncDisposable {
   readonly port: number;
   readonly #dir: string;
   readonly #process: ChildProcess;
   #target: PgBouncerTarget;
+  #paused = false;
 
   private constructor(port: number, dir: string, process: ChildProcess, target: PgBouncerTarget) {
     this.port = port;
@@ -61,11 +65,31 @@ export class PgBouncer implements AsyncDisposable {
     return existsSync(join(this.#dir, 'pgbouncer.log')) ? readFileSync(join(this.#dir, 'pgbouncer.log'), 'utf8') : '';
   }
 
-  /** The failover manager's step: point the database at another server and reload. */
+  /** Point the database at another server and reload (SIGHUP), with no PAUSE before it. */
   repoint(port: number): void {
     this.#target = { ...this.#target, port };
     writeIni(this.#dir, this.port, this.#target);
     this.#process.kill('SIGHUP');
+  }
+
+  /** PAUSE: returns once every transaction in flight has finished; new ones wait in PgBouncer. */
+  async pause(): Promise<void> {
+    await this.#admin('PAUSE');
+    this.#paused = true;
+  }
+
+  /** The rest of the procedure: point the database at `port`, RELOAD, and RESUME if paused. */
+  async switchTo(port: number): Promise<void> {
+    this.#target = { ...this.#target, port };
+    writeIni(this.#dir, this.port, this.#target);
+    await this.#admin('RELOAD');
+    if (this.#paused) await this.#admin('RESUME');
+    this.#paused = false;
+  }
+
+  /** A command on PgBouncer's admin console (the `pgbouncer` database; simple query protocol). */
+  async #admin(command: string): Promise<void> {
+    await withClient(`postgresql://${this.#target.user}@127.0.0.1:${this.port}/pgbouncer`, (c) => c.query(command));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -102,6 +126,7 @@ listen_port = ${port}
 unix_socket_dir =
 auth_type = trust
 auth_file = ${dir}/userlist.txt
+admin_users = ${t.user}
 pool_mode = transaction
 ; The one default changed besides pool_mode: after a failed server login PgBouncer refuses new
 ; server connections for server_login_retry (15 s by default), even once repointed and reloaded.
