@@ -8,7 +8,7 @@ import { loadOrExit } from './config/loadOrExit.ts';
 import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
 import { migrateDatabase } from './ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from './ops/seedDemoData.ts';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './ops/startEmbeddedDatabase.ts';
+import { embeddedDatabaseConfig, startEmbeddedDatabase, type EmbeddedDatabase } from './ops/startEmbeddedDatabase.ts';
 import { createLogger } from './log/createLogger.ts';
 
 const config = loadOrExit(loadConfig, process.env);
@@ -41,7 +41,7 @@ try {
       'PAGE_TOKEN_SECRET is not set: page tokens are valid only until this process stops, and only on this instance',
     );
   server = await startItemServer({
-    config: embedded ? { ...config, DB_POOL_MAX: Math.min(config.DB_POOL_MAX, 4) } : config,
+    config: embedded ? embeddedDatabaseConfig(config) : config,
     endpoint,
     log,
     pageTokenSecret: config.PAGE_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
