@@ -5,13 +5,12 @@ import { promisify } from 'node:util';
 import { create, createFileRegistry, fromBinary, fromJson, toBinary, toJson, type FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ItemServiceService } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService } from '../src/generated/proto/masterdata/v1/store_service.ts';
 import { DESCRIPTORS } from '../src/grpc/reflectionService.ts';
 import { reflect } from '../harness/reflectionClient.ts';
-import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
-import { TestDatabase } from '../harness/TestDatabase.ts';
+import { serverPerFile } from '../harness/serverPerFile.ts';
 
 // What grpcurl and grpc_cli see: reflection answers decoded into a strict registry (it fails on any
 // type it cannot resolve), the README's grpcurl lines run through it, and protobuf's own strict
@@ -24,21 +23,12 @@ const GRPCURL_CALLS = [...README.matchAll(/^grpcurl -plaintext (?:-d '([^']*)' )
 );
 const SERVICES = ['masterdata.v1.ItemService', 'masterdata.v1.StoreService', 'grpc.health.v1.Health'];
 
-let db: TestDatabase;
-let t: TestServer;
-beforeAll(async () => {
-  db = await TestDatabase.create();
-  t = await startTestServer(db.url());
-});
-afterAll(async () => {
-  await t[Symbol.asyncDispose]();
-  await db[Symbol.asyncDispose]();
-});
+const file = serverPerFile();
 
 /** Every file reflection gives for the services, by name (each answer holds a file and its imports). */
 async function reflectedFiles(): Promise<Map<string, FileDescriptorProto>> {
   const answers = await reflect(
-    t.address,
+    file.server.address,
     SERVICES.map((s) => ({ file_containing_symbol: s })),
   );
   const files = new Map<string, FileDescriptorProto>();
@@ -73,7 +63,7 @@ async function registry(): Promise<FileRegistry> {
 }
 
 function call(path: string, request: Uint8Array): Promise<Buffer> {
-  const client = new Client(t.address, credentials.createInsecure());
+  const client = new Client(file.server.address, credentials.createInsecure());
   return new Promise((resolve, reject) => {
     client.makeUnaryRequest(
       path,
@@ -92,7 +82,7 @@ function call(path: string, request: Uint8Array): Promise<Buffer> {
 
 describe('server reflection, as grpcurl uses it', () => {
   it('lists the services, and serves the real files with their imports, by symbol and by file name', async () => {
-    const [listed, byName, missing] = await reflect(t.address, [
+    const [listed, byName, missing] = await reflect(file.server.address, [
       { list_services: '' },
       { file_by_filename: 'masterdata/v1/item_service.proto' },
       { file_by_filename: 'masterdata/v1/nope.proto' },
