@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +86,39 @@ export class PostgresCluster implements PostgresFixture {
     await this.#ctl(['start', '-w']);
   }
 
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend): sockets stay open, nothing
+   * answers, as a stalled VM or a long GC-like pause looks from outside. `thaw()` continues it.
+   */
+  async freeze(): Promise<void> {
+    await this.#signal('STOP');
+  }
+
+  async thaw(): Promise<void> {
+    await this.#signal('CONT');
+  }
+
+  async #signal(signal: 'STOP' | 'CONT'): Promise<void> {
+    const postmaster = Number(readFileSync(join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = await run('pgrep', ['-P', String(postmaster)]).then(
+      ({ stdout }) =>
+        stdout
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map(Number),
+      () => [] as number[],
+    );
+    for (const pid of [postmaster, ...children]) {
+      try {
+        process.kill(pid, `SIG${signal}`);
+      } catch {
+        // a backend that ended meanwhile
+      }
+    }
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.thaw().catch(() => undefined);
     await this.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
