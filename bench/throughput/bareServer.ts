@@ -1,6 +1,7 @@
-// The transport's limit: bare grpc-js answering GetItemDetail with one fixed ItemDetail (and a
-// batch with copies of it). No database, no interceptors. Prints its port on stdout.
-import type { ItemDetail } from '../../src/generated/proto/masterdata/v1/item_service.ts';
+// The transport's limit: the leanest server grpc-js allows. GetItemDetail answers one fixed
+// ItemDetail encoded once at start (a static encoder: no request decoding, no response encoding
+// per call), a batch copies of it. No database, no interceptors. Prints its port on stdout.
+import { ItemDetail, ItemServiceService } from '../../src/generated/proto/masterdata/v1/item_service.ts';
 import { serveItems } from './serveItems.ts';
 
 const detail: ItemDetail = {
@@ -22,8 +23,14 @@ const detail: ItemDetail = {
   createdAt: new Date(),
   updatedAt: new Date(),
 };
-await serveItems({
-  getItemDetail: (_call, callback) => callback(null, detail),
-  batchGetItemDetails: (call, callback) =>
-    callback(null, { items: call.request.itemCodes.map((itemCode) => ({ ...detail, itemCode })), missingItemCodes: [] }),
-});
+const encoded = Buffer.from(ItemDetail.encode(detail).finish());
+// The method's definition with pass-through (de)serializers: the bytes go out as they are.
+const staticGet = { ...ItemServiceService.getItemDetail, requestDeserialize: () => detail, responseSerialize: () => encoded };
+await serveItems(
+  {
+    getItemDetail: (_call, callback) => callback(null, detail),
+    batchGetItemDetails: (call, callback) =>
+      callback(null, { items: call.request.itemCodes.map((itemCode) => ({ ...detail, itemCode })), missingItemCodes: [] }),
+  },
+  { getItemDetail: staticGet },
+);
