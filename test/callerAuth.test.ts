@@ -26,6 +26,16 @@ let serverKey: string;
 const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
 const callers: Record<string, TlsMaterial> = {};
 let signingKey: CryptoKey;
+let policy: string;
+const POLICY = {
+  callers: [
+    { identity: 'till-a.acme', read: ['demo'] },
+    { identity: 'till-b.other', read: ['other'] },
+    { identity: 'backoffice.acme', write: ['demo'] },
+    // A till of one store: reads its own store and S002, writes only its own.
+    { identity: 'till-c.acme', stores: [{ tenant: 'demo', read: ['S002'], write: ['S001'] }] },
+  ],
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mtls-'));
@@ -35,21 +45,12 @@ beforeAll(async () => {
   serverKey = join(dir, 'served.key');
   copyFileSync(certs.serverCert, serverCert);
   copyFileSync(certs.serverKey, serverKey);
-  for (const name of ['till-a.acme', 'till-b.other', 'backoffice.acme']) {
+  for (const name of ['till-a.acme', 'till-b.other', 'backoffice.acme', 'till-c.acme']) {
     const own = await signCertificate(dir, name);
     callers[name] = { rootCerts: readFileSync(certs.ca), certChain: readFileSync(own.cert), privateKey: readFileSync(own.key) };
   }
-  const policy = join(dir, 'policy.json');
-  writeFileSync(
-    policy,
-    JSON.stringify({
-      callers: [
-        { identity: 'till-a.acme', read: ['demo'] },
-        { identity: 'till-b.other', read: ['other'] },
-        { identity: 'backoffice.acme', write: ['demo'] },
-      ],
-    }),
-  );
+  policy = join(dir, 'policy.json');
+  writeFileSync(policy, JSON.stringify(POLICY));
   const keys = await generateKeyPair('ES256');
   signingKey = keys.privateKey;
   const jwks = join(dir, 'jwks.json');
@@ -62,6 +63,7 @@ beforeAll(async () => {
     GRPC_TLS_KEY_FILE: serverKey,
     GRPC_TLS_CLIENT_CA_FILE: certs.ca,
     GRPC_TLS_RELOAD_MS: 200,
+    AUTHZ_RELOAD_MS: 100,
     AUTHZ_POLICY_FILE: policy,
     LOG_LEVEL: 'info',
   });
@@ -124,6 +126,64 @@ describe('callers over mutual TLS', () => {
     });
     expect(JSON.stringify(line)).not.toContain('Secret recipe');
     expect(t.logs.some((l) => l.event === 'audit' && l.caller === 'till-a.acme' && l.outcome === 'PERMISSION_DENIED')).toBe(true);
+  });
+
+  it('store grants: a caller granted stores of a tenant reads and writes those, and gets PERMISSION_DENIED naming any other store', async () => {
+    const tillC = callers['till-c.acme'] as TlsMaterial;
+    const get = (storeCode: string) => api(tillC).getItemDetail({ tenantId: 'demo', storeCode, itemCode: '4011' });
+    expect(await get('S001')).toMatchObject({ itemCode: '4011' }); // write implies read
+    expect(await get('S002')).toMatchObject({ itemCode: '4011' });
+    await expect(get('S003')).rejects.toMatchObject({
+      code: Status.PERMISSION_DENIED,
+      details: 'caller "till-c.acme" may not read store "S003" of tenant "demo"',
+    });
+    const write = (storeCode: string, n: string) =>
+      api(tillC).upsertItem({
+        tenantId: 'demo',
+        storeCode,
+        itemCode: `STORE-${n}`,
+        requestId: `store-grant-${n}-0001`,
+        expectedVersion: 0,
+        item: itemFields(),
+      });
+    expect(await codeOf(write('S001', '1'))).toBe(Status.OK);
+    await expect(write('S002', '2')).rejects.toMatchObject({
+      code: Status.PERMISSION_DENIED,
+      details: 'caller "till-c.acme" may not write store "S002" of tenant "demo"',
+    });
+    // A tenant-wide call (no store) needs a grant of the whole tenant.
+    expect(await codeOf(api(tillC).listItems({ tenantId: 'demo', storeCode: '', pageSize: 5, pageToken: '' }))).toBe(
+      Status.PERMISSION_DENIED,
+    );
+  });
+
+  it('a policy change takes effect without a restart; a broken file keeps the policy in force and says why in one line', async () => {
+    const tillB = callers['till-b.other'] as TlsMaterial;
+    const until = async (check: () => Promise<boolean>) => {
+      const end = Date.now() + 5_000;
+      while (!(await check()) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      return check();
+    };
+    try {
+      expect(await codeOf(read(tillB))).toBe(Status.PERMISSION_DENIED);
+      const widened = { callers: POLICY.callers.map((c) => (c.identity === 'till-b.other' ? { ...c, read: ['other', 'demo'] } : c)) };
+      writeFileSync(policy, JSON.stringify(widened));
+      expect(await until(async () => (await codeOf(read(tillB))) === Status.OK)).toBe(true);
+
+      const refusedBefore = t.logs.filter((l) => l.event === 'authz_reload' && l.refused !== undefined).length;
+      writeFileSync(policy, '{"callers": [{"identity": ""}]');
+      expect(
+        await until(() =>
+          Promise.resolve(t.logs.filter((l) => l.event === 'authz_reload' && l.refused !== undefined).length > refusedBefore),
+        ),
+      ).toBe(true);
+      const refusal = t.logs.filter((l) => l.event === 'authz_reload' && l.refused !== undefined).at(-1);
+      expect(String(refusal?.msg)).toMatch(/^kept the previous version of .*policy\.json: invalid configuration: AUTHZ_POLICY_FILE/);
+      expect(await codeOf(read(tillB))).toBe(Status.OK); // the widened policy is still in force
+    } finally {
+      writeFileSync(policy, JSON.stringify(POLICY));
+    }
+    expect(await until(async () => (await codeOf(read(tillB))) === Status.PERMISSION_DENIED)).toBe(true);
   });
 
   it('health stays open to any caller with a certificate, whatever the policy', async () => {

@@ -1,5 +1,6 @@
 import type { ServerInterceptor } from '@grpc/grpc-js';
 import { AuthzPolicy } from '../config/AuthzPolicy.ts';
+import { ReloadingFile } from '../config/ReloadingFile.ts';
 import type { Config } from '../config/config.ts';
 import { auditLog } from '../grpc/auditLog.ts';
 import { BearerTokens } from '../grpc/BearerTokens.ts';
@@ -18,6 +19,8 @@ export interface ServerCallChain {
   readonly transport: ServerInterceptor;
   /** The middleware every service method runs in; the call scope is `.use()`d onto it where wanted. */
   readonly calls: CallChain;
+  /** Stops watching the policy and JWKS files. */
+  close(): void;
 }
 
 /**
@@ -25,12 +28,26 @@ export interface ServerCallChain {
  * refusal; the deadline answers the call when it passes; authorization (when a policy is
  * configured) decides before the handler. The transport limits' refusals come before any of them
  * and go to the same call log. The policy and the JWKS are read here, before the server starts, so
- * a bad file stops it; the start-up log says how callers are protected.
+ * a bad file stops it, and again whenever they change; the start-up log says how callers are
+ * protected.
  */
 export function createCallChain(config: Config, log: Logger, metrics: ServiceMetrics): ServerCallChain {
-  const authz = config.AUTHZ_POLICY_FILE ? AuthzPolicy.fromFile(config.AUTHZ_POLICY_FILE) : undefined;
+  // Re-read when they change, no restart: a file that fails validation keeps the one in force.
+  const watching = {
+    intervalMs: config.AUTHZ_RELOAD_MS,
+    onReload: (path: string) => log.info({ event: 'authz_reload', file: path }, `reloaded ${path}`),
+    onRefused: (path: string, why: string) =>
+      log.error({ event: 'authz_reload', file: path, refused: why }, `kept the previous version of ${path}: ${why}`),
+  };
+  const authz = config.AUTHZ_POLICY_FILE
+    ? new ReloadingFile(config.AUTHZ_POLICY_FILE, (p) => AuthzPolicy.fromFile(p), watching)
+    : undefined;
   const tokens = config.AUTHZ_JWKS_FILE
-    ? BearerTokens.fromFile(config.AUTHZ_JWKS_FILE, { issuer: config.AUTHZ_JWT_ISSUER, audience: config.AUTHZ_JWT_AUDIENCE })
+    ? new ReloadingFile(
+        config.AUTHZ_JWKS_FILE,
+        (p) => BearerTokens.fromFile(p, { issuer: config.AUTHZ_JWT_ISSUER, audience: config.AUTHZ_JWT_AUDIENCE }),
+        watching,
+      )
     : undefined;
   if (!authz) log.warn({ event: 'authz', policy: 'none' }, 'AUTHZ_POLICY_FILE is not set: every caller may read and write every tenant');
   else log.info({ event: 'authz', policy: config.AUTHZ_POLICY_FILE }, `authorization: tenants per caller from ${config.AUTHZ_POLICY_FILE}`);
@@ -64,5 +81,19 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
     .use(callLog(record, { tenantOf: (request) => requestKey(request, 'tenantId') }))
     .use(auditLog(log))
     .use(callDeadline);
-  return { transport: limits, calls: authz ? calls.use(callAuthorization(authz, tokens)) : calls };
+  return {
+    transport: limits,
+    calls: authz
+      ? calls.use(
+          callAuthorization(
+            () => authz.current,
+            () => tokens?.current,
+          ),
+        )
+      : calls,
+    close: () => {
+      authz?.close();
+      tokens?.close();
+    },
+  };
 }

@@ -94,7 +94,8 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
   // Before the server starts: a bad policy or JWKS file stops the service.
-  const { transport, calls } = createCallChain(config, log, metrics);
+  const chain = createCallChain(config, log, metrics);
+  const { transport, calls } = chain;
   // The same chain with the call scope innermost: the handler's database work in one scope of db.
   const scoped = calls.use(callScope(db));
   const server = new Server({
@@ -167,6 +168,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
         });
       });
       monitor.stop();
+      chain.close();
       await retention.stop();
       await Promise.allSettled([lookups.stop(), db.close(), metricsServer?.close()]);
     })();

@@ -77,6 +77,8 @@ const schema = z.object({
   AUTHZ_JWKS_FILE: z.string().min(1).optional(),
   AUTHZ_JWT_ISSUER: z.string().min(1).optional(),
   AUTHZ_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** How often the policy and JWKS files are checked for changes (re-read without a restart). */
+  AUTHZ_RELOAD_MS: int(100, 86_400_000).default(2_000),
   SEED_DEMO_DATA: flag.optional(),
   ITEM_CACHE: flag.default(true),
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
