@@ -27,6 +27,7 @@ const pool = new ChannelPool({ defaultDeadlineMs: 5_000 });
 const callers: Record<string, TlsMaterial> = {};
 let signingKey: CryptoKey;
 let policy: string;
+let jwks: string;
 const POLICY = {
   callers: [
     { identity: 'till-a.acme', read: ['demo'] },
@@ -53,7 +54,7 @@ beforeAll(async () => {
   writeFileSync(policy, JSON.stringify(POLICY));
   const keys = await generateKeyPair('ES256');
   signingKey = keys.privateKey;
-  const jwks = join(dir, 'jwks.json');
+  jwks = join(dir, 'jwks.json');
   writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' }] }));
   db = await TestDatabase.create();
   t = await startTestServer(db.url(), {
@@ -184,6 +185,46 @@ describe('callers over mutual TLS', () => {
       writeFileSync(policy, JSON.stringify(POLICY));
     }
     expect(await until(async () => (await codeOf(read(tillB))) === Status.PERMISSION_DENIED)).toBe(true);
+  });
+
+  it('a rotated JWKS file is read without a restart: a token of the new key is accepted once the file names it', async () => {
+    const original = readFileSync(jwks, 'utf8');
+    const rotated = await generateKeyPair('ES256');
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k2' })
+      .setSubject('backoffice.acme')
+      .setAudience('masterdata')
+      .setExpirationTime('5m')
+      .sign(rotated.privateKey);
+    const withToken = itemServiceApi(
+      itemServiceClient(
+        pool,
+        t.address,
+        credentials.combineChannelCredentials(
+          pool.credentials(callers['till-b.other']),
+          credentials.createFromMetadataGenerator((_params, callback) => {
+            const metadata = new Metadata();
+            metadata.set('authorization', `Bearer ${jwt}`);
+            callback(null, metadata);
+          }),
+        ),
+      ),
+    );
+    const code = () => codeOf(withToken.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }));
+    const until = async (want: Status) => {
+      const end = Date.now() + 5_000;
+      while ((await code()) !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      return code();
+    };
+    expect(await code()).toBe(Status.UNAUTHENTICATED); // the key is not in the file yet
+    try {
+      const keys = (JSON.parse(original) as { keys: object[] }).keys;
+      writeFileSync(jwks, JSON.stringify({ keys: [...keys, { ...(await exportJWK(rotated.publicKey)), kid: 'k2', alg: 'ES256' }] }));
+      expect(await until(Status.OK)).toBe(Status.OK);
+    } finally {
+      writeFileSync(jwks, original);
+    }
+    expect(await until(Status.UNAUTHENTICATED)).toBe(Status.UNAUTHENTICATED);
   });
 
   it('health stays open to any caller with a certificate, whatever the policy', async () => {
