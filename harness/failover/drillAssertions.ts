@@ -5,7 +5,9 @@ import type { DrillResult } from './runDrill.ts';
 /**
  * What every failover scenario must hold, whatever the topology: no failed read, every
  * acknowledged write present exactly once, writes back within 1 s of the new primary accepting
- * them, no call past its deadline.
+ * them, no call past its deadline. The client's deadline fires on the same event loop as the
+ * service in this process: a call is measured past its deadline by at most 100 ms plus the
+ * longest stall of that loop, which is the client's lateness, not the service's.
  */
 export function expectFailoverHeld(r: DrillResult, deadlineMs: number): void {
   expect(r.records.length).toBeGreaterThan(200);
@@ -14,7 +16,7 @@ export function expectFailoverHeld(r: DrillResult, deadlineMs: number): void {
   expect(r.lostWrites).toBe(0);
   expect(r.duplicatedWrites).toBe(0);
   expect(r.firstWriteAfterRecoveryMs).toBeLessThan(1_000);
-  expect(r.maxLatencyMs).toBeLessThan(deadlineMs + 100);
+  expect(r.maxLatencyMs).toBeLessThan(deadlineMs + 100 + r.maxLoopDelayMs);
 }
 
 /** One line per scenario in the test output: the numbers, the distinct failures, the cluster's events. */
@@ -34,6 +36,6 @@ export function reportDrill(name: string, r: DrillResult): void {
           .join(' | ')}`;
   const events = r.events.map((e) => `${Math.round(e.at)}ms ${e.name}`).join('; ');
   console.log(
-    `${name}: calls=${r.records.length} failedReads=${r.failedReads} failedWrites=${r.failedWrites} acked=${r.ackedWrites} lost=${r.lostWrites} dup=${r.duplicatedWrites} rebuilds=${JSON.stringify(r.rebuilds)} firstWriteAfterRecovery=${Math.round(r.firstWriteAfterRecoveryMs)}ms maxLatency=${Math.round(r.maxLatencyMs)}ms${failures} [${events}]`,
+    `${name}: calls=${r.records.length} failedReads=${r.failedReads} failedWrites=${r.failedWrites} acked=${r.ackedWrites} lost=${r.lostWrites} dup=${r.duplicatedWrites} rebuilds=${JSON.stringify(r.rebuilds)} firstWriteAfterRecovery=${Math.round(r.firstWriteAfterRecoveryMs)}ms maxLatency=${Math.round(r.maxLatencyMs)}ms maxLoopDelay=${Math.round(r.maxLoopDelayMs)}ms${failures} [${events}]`,
   );
 }

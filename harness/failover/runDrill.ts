@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../../src/config/config.ts';
 import { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
@@ -45,6 +46,11 @@ export interface DrillResult {
   readonly duplicatedWrites: number;
   readonly firstWriteAfterRecoveryMs: number;
   readonly maxLatencyMs: number;
+  /**
+   * The longest stall of this process's event loop during the drill. The load, its deadline
+   * timers and the service share that loop, so a call's measured latency includes it.
+   */
+  readonly maxLoopDelayMs: number;
   /** The service's log lines (incidents, rebuilds, retries, commit outcomes). */
   readonly logs: Record<string, unknown>[];
 }
@@ -65,6 +71,8 @@ export async function runDrill(cluster: DrillCluster, incident: () => Promise<vo
   await seedDemoData(cluster.url());
   await using t = await startTestServer(cluster.url(), { ...DRILL_SERVER, ...o.server, DB_RESILIENCE: o.resilient });
   const stop = new AbortController();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(records), 250) : undefined;
   const records: CallRecord[] = [];
   const load = runLoad({
@@ -83,6 +91,7 @@ export async function runDrill(cluster: DrillCluster, incident: () => Promise<vo
   await sleep(o.afterMs ?? 4_000);
   stop.abort();
   await load;
+  loopDelay.disable();
   clearInterval(progress);
 
   const recoveredAt =
@@ -125,5 +134,6 @@ export async function runDrill(cluster: DrillCluster, incident: () => Promise<vo
     duplicatedWrites: counts.filter((c) => c.n > 1).length + Math.max(0, requests - acked.length),
     firstWriteAfterRecoveryMs: firstWrite ? firstWrite.start + firstWrite.latencyMs - recoveredAt : Number.POSITIVE_INFINITY,
     maxLatencyMs: Math.max(...records.map((r) => r.latencyMs)),
+    maxLoopDelayMs: loopDelay.max / 1e6,
   };
 }

@@ -29,6 +29,7 @@ function result(records: CallRecord[]): DrillResult {
     duplicatedWrites: 0,
     firstWriteAfterRecoveryMs: 30,
     maxLatencyMs: 500,
+    maxLoopDelayMs: 20,
     logs: [],
   };
 }
