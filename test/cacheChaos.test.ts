@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresCluster } from '@pos-masterdata/failover-testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { describe, expect, it } from 'vitest';
+import { clusterPerFile } from '../harness/clusterPerFile.ts';
 import { itemFields } from '../harness/itemFields.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
@@ -13,15 +11,7 @@ import { withClient } from '../harness/TestDatabase.ts';
 const CODES = ['4011', '4131', '4664', '1001', '1002', '1003', '1004', '2001', '2002', '3001'];
 const WHERE = "tenant_id = 'demo' AND store_code = 'S001' AND item_code = $1";
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await PostgresCluster.start();
-  await migrateDatabase(cluster.url());
-  await seedDemoData(cluster.url());
-});
-afterAll(async () => {
-  await cluster[Symbol.asyncDispose]();
-});
+const file = clusterPerFile();
 
 /** Runs `step` over and over until `stop` aborts; failures are counted (the database is being mistreated). */
 async function loop(stop: AbortSignal, step: (i: number) => Promise<unknown>): Promise<number> {
@@ -36,7 +26,7 @@ async function loop(stop: AbortSignal, step: (i: number) => Promise<unknown>): P
 /** A SQL writer as another tool would be: plain UPDATEs that leave version alone, some rolled back. */
 async function sqlWrite(i: number): Promise<void> {
   const code = CODES[i % CODES.length] ?? '4011';
-  await withClient(cluster.url(), async (c) => {
+  await withClient(file.cluster.url(), async (c) => {
     await c.query('BEGIN');
     await c.query(`UPDATE item SET description = $2 WHERE ${WHERE}`, [code, `sql ${randomUUID().slice(0, 8)}`]);
     await c.query(i % 3 === 0 ? 'ROLLBACK' : 'COMMIT');
@@ -46,8 +36,8 @@ async function sqlWrite(i: number): Promise<void> {
 describe('the item cache under many writers and a mistreated database', () => {
   it('gRPC and SQL writers, rollbacks, listener kills, terminate-all, a restart and a frozen server: 0 mismatches after quiescence on both instances', async () => {
     const settings = { ITEM_CACHE: true, DB_CONNECT_TIMEOUT_MS: 500, DB_QUERY_TIMEOUT_MS: 1_000, LOG_LEVEL: 'info' as const };
-    await using a = await startTestServer(cluster.url(), settings);
-    await using b = await startTestServer(cluster.url(), settings);
+    await using a = await startTestServer(file.cluster.url(), settings);
+    await using b = await startTestServer(file.cluster.url(), settings);
     const stop = new AbortController();
     const read = (t: TestServer, i: number) =>
       t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: CODES[i % CODES.length] ?? '4011' }, { timeoutMs: 1_000 });
@@ -72,7 +62,7 @@ describe('the item cache under many writers and a mistreated database', () => {
     ];
 
     const kill = (filter: string) =>
-      withClient(cluster.url(), (c) =>
+      withClient(file.cluster.url(), (c) =>
         c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${filter} AND pid <> pg_backend_pid()`),
       );
     await sleep(1_000);
@@ -80,11 +70,11 @@ describe('the item cache under many writers and a mistreated database', () => {
     await sleep(1_000);
     await kill("backend_type = 'client backend'");
     await sleep(1_000);
-    await cluster.restart('immediate');
+    await file.cluster.restart('immediate');
     await sleep(1_500);
-    await cluster.freeze();
+    await file.cluster.freeze();
     await sleep(2_000);
-    await cluster.thaw();
+    await file.cluster.thaw();
     await sleep(1_500);
     await kill("application_name = 'masterdata-listen'");
     await sleep(1_000);
@@ -97,7 +87,7 @@ describe('the item cache under many writers and a mistreated database', () => {
     while ((listening(a) < 3 || listening(b) < 3) && performance.now() < deadline) await sleep(50);
     await sleep(500);
 
-    const rows = await withClient(cluster.url(), async (c) =>
+    const rows = await withClient(file.cluster.url(), async (c) =>
       Promise.all(
         CODES.map(
           async (code) =>

@@ -81,6 +81,22 @@ const codeOf = (p: Promise<unknown>) =>
     () => Status.OK,
     (e: unknown) => (e as ServiceError).code,
   );
+/** A client that till-b's certificate admits to the connection, and whose calls a bearer token names. */
+const apiWithToken = (jwt: string) =>
+  itemServiceApi(
+    itemServiceClient(
+      pool,
+      t.address,
+      credentials.combineChannelCredentials(
+        pool.credentials(callers['till-b.other']),
+        credentials.createFromMetadataGenerator((_params, callback) => {
+          const metadata = new Metadata();
+          metadata.set('authorization', `Bearer ${jwt}`);
+          callback(null, metadata);
+        }),
+      ),
+    ),
+  );
 const read = (as: TlsMaterial, tenantId = 'demo') => api(as).getItemDetail({ tenantId, storeCode: 'S001', itemCode: '4011' });
 
 describe('callers over mutual TLS', () => {
@@ -196,20 +212,7 @@ describe('callers over mutual TLS', () => {
       .setAudience('masterdata')
       .setExpirationTime('5m')
       .sign(rotated.privateKey);
-    const withToken = itemServiceApi(
-      itemServiceClient(
-        pool,
-        t.address,
-        credentials.combineChannelCredentials(
-          pool.credentials(callers['till-b.other']),
-          credentials.createFromMetadataGenerator((_params, callback) => {
-            const metadata = new Metadata();
-            metadata.set('authorization', `Bearer ${jwt}`);
-            callback(null, metadata);
-          }),
-        ),
-      ),
-    );
+    const withToken = apiWithToken(jwt);
     const code = () => codeOf(withToken.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' }));
     const until = async (want: Status) => {
       const end = Date.now() + 5_000;
@@ -243,31 +246,15 @@ describe('callers over mutual TLS', () => {
         .setIssuedAt()
         .setExpirationTime(over.exp ?? '5m')
         .sign(over.key ?? signingKey);
-    // till-b's certificate admits the connection; the token says who calls.
-    const withToken = (jwt: string) =>
-      itemServiceApi(
-        itemServiceClient(
-          pool,
-          t.address,
-          credentials.combineChannelCredentials(
-            pool.credentials(callers['till-b.other']),
-            credentials.createFromMetadataGenerator((_params, callback) => {
-              const metadata = new Metadata();
-              metadata.set('authorization', `Bearer ${jwt}`);
-              callback(null, metadata);
-            }),
-          ),
-        ),
-      );
     const requestId = 'mtls-request-0003';
-    const office = withToken(await token());
+    const office = apiWithToken(await token());
     await office.upsertItem({ tenantId: 'demo', storeCode: 'S001', itemCode: 'MTLS-3', requestId, expectedVersion: 0, item: itemFields() });
     expect(t.logs.find((l) => l.event === 'audit' && l.requestId === requestId)).toMatchObject({
       caller: 'backoffice.acme',
       outcome: 'OK',
     });
     const refused = (jwt: string): Promise<Partial<ServiceError>> =>
-      withToken(jwt)
+      apiWithToken(jwt)
         .getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: '4011' })
         .then(
           () => ({}),

@@ -1,27 +1,17 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { describe, expect, it } from 'vitest';
 import { RETRY_PUSHBACK_KEY } from '@pos-masterdata/grpc-chain';
 import { ConnectionSampler } from '@pos-masterdata/failover-testkit';
 import { metricTotal } from '../harness/metricTotal.ts';
-import { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { runLoad, sleep, summarise } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { holdTableLock } from '../harness/TestDatabase.ts';
+import { clusterPerFile } from '../harness/clusterPerFile.ts';
 import { itemFields } from '../harness/itemFields.ts';
 
 // Saturation is not an outage: a real PostgreSQL server of the test's own (so it can be stopped),
 // the real service, and connections counted where they count, in pg_stat_activity.
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await PostgresCluster.start();
-  await migrateDatabase(cluster.url());
-  await seedDemoData(cluster.url());
-});
-afterAll(async () => {
-  await cluster[Symbol.asyncDispose]();
-});
+const file = clusterPerFile();
 
 const POOL_MAX = 4;
 const BASE = { DB_POOL_MAX: POOL_MAX, LOG_LEVEL: 'warn' as const };
@@ -36,8 +26,8 @@ const item = itemFields({ description: 'burst', shortDescription: 'BURST' });
 
 describe('overload is not an outage', () => {
   it('a burst far above the pool size gets no INTERNAL, causes no rebuild, no retry, and stays within the pool size', async () => {
-    await using t = await startTestServer(cluster.url(), BASE);
-    await using sampler = new ConnectionSampler(cluster.url('postgres'), 'masterdata');
+    await using t = await startTestServer(file.cluster.url(), BASE);
+    await using sampler = new ConnectionSampler(file.cluster.url('postgres'), 'masterdata');
     const reads = Array.from({ length: 1_500 }, (_, i) =>
       codeOf(t.api.getItemDetail({ tenantId: 'demo', storeCode: 'S001', itemCode: i % 2 ? '4011' : '1001' }, { timeoutMs: 10_000 })),
     );
@@ -71,18 +61,18 @@ describe('overload is not an outage', () => {
   });
 
   it('a lock held longer than the query timeout never takes connections above the pool size, rebuilds nothing, and calls succeed once it is gone', async () => {
-    await using t = await startTestServer(cluster.url(), {
+    await using t = await startTestServer(file.cluster.url(), {
       ...BASE,
       DB_QUERY_TIMEOUT_MS: 500,
       DB_STATEMENT_TIMEOUT_MS: 5_000,
       LOG_LEVEL: 'info',
     });
-    await using sampler = new ConnectionSampler(cluster.url('postgres'), 'masterdata');
+    await using sampler = new ConnectionSampler(file.cluster.url('postgres'), 'masterdata');
     const stop = new AbortController();
     const t0 = performance.now();
     const load = runLoad({ api: t.api, concurrency: 14, writeEvery: 7, deadlineMs: 2_000, signal: stop.signal, pauseMs: 5, origin: t0 });
     await sleep(500);
-    await holdTableLock(cluster.url(), 'item', 3_000);
+    await holdTableLock(file.cluster.url(), 'item', 3_000);
     const released = performance.now() - t0;
     await sleep(1_500);
     stop.abort();
@@ -106,7 +96,7 @@ describe('overload is not an outage', () => {
   });
 
   it('while the database refuses connections, calls fail within 100 ms once the breaker is open, with a retry hint, and succeed within 1 s of its return', async () => {
-    await using t = await startTestServer(cluster.url(), {
+    await using t = await startTestServer(file.cluster.url(), {
       ...BASE,
       DB_BREAKER_OPEN_AFTER_MS: 500,
       DB_BREAKER_HALF_OPEN_MS: 300,
@@ -117,7 +107,7 @@ describe('overload is not an outage', () => {
     const load = runLoad({ api: t.api, concurrency: 4, writeEvery: 4, deadlineMs: 3_000, signal: stop.signal, pauseMs: 5, origin: t0 });
     await sleep(300);
     let window: [number, number] = [0, 0];
-    await cluster.stop('fast');
+    await file.cluster.stop('fast');
     try {
       while (!t.server.db.breaker.isOpen) await sleep(20);
       const openedAt = performance.now() - t0;
@@ -131,7 +121,7 @@ describe('overload is not an outage', () => {
       await sleep(4_000);
       window = [openedAt + 20, performance.now() - t0];
     } finally {
-      await cluster.start();
+      await file.cluster.start();
     }
     const backAt = performance.now() - t0;
     await sleep(1_500);
@@ -152,7 +142,7 @@ describe('overload is not an outage', () => {
   });
 
   it('a permanent refusal (a database that does not exist) is not retried or rebuilt: fast UNAVAILABLE, NOT_SERVING, one line saying what to change', async () => {
-    const missing = new URL(cluster.url());
+    const missing = new URL(file.cluster.url());
     missing.pathname = '/no_such_database';
     await using t = await startTestServer(missing.toString(), {
       ...BASE,
