@@ -37,6 +37,7 @@ export function createItemLookup(
     : undefined;
   const lookup = new ItemLookup({
     read: (budget, work) => db.run('read', budget, work),
+    admitting: () => !db.breaker.isOpen,
     items,
     ...(cache ? { cache } : {}),
     staleIfErrorMs: config.ITEM_CACHE_STALE_IF_ERROR_MS,

@@ -27,6 +27,8 @@ export interface ItemLookupOptions {
   /** None: every lookup reads the database (ITEM_CACHE=off). */
   readonly cache?: ItemCache;
   readonly staleIfErrorMs: number;
+  /** Whether the database takes new calls now (see LookupBatcherOptions.admitting). */
+  readonly admitting?: () => boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export class ItemLookup {
 
   constructor(options: ItemLookupOptions) {
     this.#options = options;
-    this.batcher = new LookupBatcher((key, codes, budget) => this.#load(key, codes, budget));
+    this.batcher = new LookupBatcher((key, codes, budget) => this.#load(key, codes, budget), { admitting: options.admitting });
   }
 
   async details(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<LookupResult> {

@@ -68,6 +68,18 @@ describe('LookupBatcher', () => {
     expect(queries.map((q) => q.codes)).toEqual([['a'], ['b']]);
   });
 
+  it('while the database turns new calls away, sends a call for a code already being read a query of its own', async () => {
+    const { queries, load } = fakeLoader(30);
+    let admitting = true;
+    const batcher = new LookupBatcher(load, { admitting: () => admitting });
+    const first = batcher.load(S1, ['a'], budget());
+    admitting = false;
+    await sleep(10);
+    await batcher.load(S1, ['a'], budget());
+    await first;
+    expect(queries.map((q) => q.codes)).toEqual([['a'], ['a']]);
+  });
+
   it('gives the shared query the latest deadline of its callers', async () => {
     const { queries, load } = fakeLoader();
     const batcher = new LookupBatcher(load);

@@ -8,6 +8,16 @@ type Found = ReadonlyMap<string, ItemDetail>;
 /** Reads the given codes of one store in one query, within the budget (a shared one here). */
 export type LoadItems = (key: StoreKey, codes: readonly string[], budget: CallBudget) => Promise<Found>;
 
+export interface LookupBatcherOptions {
+  /**
+   * Whether the database takes new calls now (false while its breaker is open). While it does
+   * not, a call does not join a query sent earlier: that query may be waiting for the database to
+   * come back until its deadline, and the call would wait with it instead of being turned away at
+   * once like every other call that starts now (and then answered stale from the cache, if it can).
+   */
+  readonly admitting?: () => boolean;
+}
+
 export interface LookupBatcherEvents {
   /** A shared query ended: how many calls it answered and how many codes it asked for. */
   query: [{ callers: number; codes: number; ok: boolean }];
@@ -83,10 +93,12 @@ export class LookupBatcher {
   readonly #pending = new Map<string, { key: StoreKey; query: SharedQuery }>();
   /** Sent and not yet answered, by store and code. */
   readonly #inFlight = new Map<string, SharedQuery>();
+  readonly #admitting: () => boolean;
   #scheduled = false;
 
-  constructor(load: LoadItems) {
+  constructor(load: LoadItems, options: LookupBatcherOptions = {}) {
     this.#load = load;
+    this.#admitting = options.admitting ?? (() => true);
   }
 
   load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
@@ -106,8 +118,9 @@ export class LookupBatcher {
       list = [query];
     } else {
       const queries = new Set<SharedQuery>();
+      const joining = this.#admitting();
       for (const code of codes) {
-        const flying = this.#inFlight.get(`${store}\u0000${code}`);
+        const flying = joining ? this.#inFlight.get(`${store}\u0000${code}`) : undefined;
         queries.add(flying && !flying.signal.aborted ? flying : this.#collect(store, key, code));
       }
       list = [...queries];
