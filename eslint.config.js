@@ -42,7 +42,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/packages/*/src/**', '**/packages/*/dist/**'], message: 'import the package by its name (@pos-masterdata/…)' },
-            { group: ['@pos-masterdata/*/*', '!@pos-masterdata/resilient-prisma/prometheus'], message: 'only the public entry points' },
+            {
+              group: ['@pos-masterdata/*/*', '!@pos-masterdata/resilient-prisma/prometheus', '!@pos-masterdata/*/opentelemetry'],
+              message: 'only the public entry points',
+            },
           ],
         },
       ],

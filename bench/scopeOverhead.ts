@@ -2,6 +2,9 @@
 // wrapper and without it, plus raw pg and plain Prisma findUnique as floors, in one run.
 // Prints numbers; asserts nothing. Needs the local PostgreSQL (TEST_PG_URL to override).
 import { Server, ServerCredentials, credentials } from '@grpc/grpc-js';
+import { context, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { startItemServer } from '../src/app/startItemServer.ts';
@@ -45,6 +48,23 @@ const scoped = await startItemServer({
   log,
   pageTokenSecret: 'bench-secret-0123456789',
 });
+// The same with TRACING=on: once with no SDK (the API's no-op tracer) and once with an SDK that
+// keeps every span in memory. Both need a context manager to nest spans; it is registered for the
+// whole process, so the no-SDK row pays for AsyncLocalStorage too (without an SDK a process has none).
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+const memory = new InMemorySpanExporter();
+const sdk = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+const traced = (tracer: Tracer) =>
+  startItemServer({
+    config: { ...config, TRACING: true },
+    endpoint: DatabaseEndpoint.parse(db.url()),
+    log,
+    pageTokenSecret: 'bench-secret-0123456789',
+    tracer,
+  });
+// No provider is registered in this process: the API's tracer is its no-op one.
+const noSdk = await traced(trace.getTracer('bench'));
+const inMemory = await traced(sdk.getTracer('bench'));
 
 // Without it: the same handlers, the same transport limits and the same call log, repositories
 // on one plain PrismaClient: no deadline, no scope, no retry. Only the wrapper differs.
@@ -90,6 +110,8 @@ const barePort = await new Promise<number>((resolve, reject) =>
 
 const channels = new ChannelPool();
 const scopedApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${scoped.port}`, credentials.createInsecure()));
+const noSdkApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${noSdk.port}`, credentials.createInsecure()));
+const inMemoryApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${inMemory.port}`, credentials.createInsecure()));
 const bareApi = itemServiceApi(itemServiceClient(channels, `127.0.0.1:${barePort}`, credentials.createInsecure()));
 
 const variants: Record<string, () => Promise<unknown>> = {
@@ -102,6 +124,8 @@ const variants: Record<string, () => Promise<unknown>> = {
   'Prisma findUnique (floor)': () => plainPrisma.item.findUnique({ where: { tenantId_storeCode_itemCode: key } }),
   'gRPC GetItemDetail, no wrapper': () => bareApi.getItemDetail(key),
   'gRPC GetItemDetail, scope wrapper': () => scopedApi.getItemDetail(key),
+  'gRPC GetItemDetail, scope wrapper, TRACING=on, no SDK': () => noSdkApi.getItemDetail(key),
+  'gRPC GetItemDetail, scope wrapper, TRACING=on, in-memory SDK': () => inMemoryApi.getItemDetail(key),
 };
 
 const latencies = new Map<string, number[]>();
@@ -117,6 +141,7 @@ for (let round = 0; round < ROUNDS; round++) {
       samples.push(performance.now() - t0);
     }
     latencies.set(name, samples);
+    memory.reset(); // spans kept in memory are the SDK's cost, not a leak to measure
     let done = 0;
     const t0 = performance.now();
     const stopAt = t0 + 1_000;
@@ -144,9 +169,17 @@ console.log(
 );
 console.log(table(['variant', 'p50 ms', 'p99 ms', 'calls/s'], rows));
 console.log(`\nscope wrapper overhead at p50: ${overhead.toFixed(1)} % (goal ≤ 5 %)`);
+const scopedP50 = p50('gRPC GetItemDetail, scope wrapper');
+for (const row of ['no SDK', 'in-memory SDK']) {
+  const cost = (p50(`gRPC GetItemDetail, scope wrapper, TRACING=on, ${row}`) / scopedP50 - 1) * 100;
+  console.log(`tracing (${row}) over tracing absent at p50: ${cost.toFixed(1)} %`);
+}
 
 channels.close();
 await new Promise<void>((r) => bare.tryShutdown(() => r()));
 await plainPrisma.$disconnect();
 await plainPool.end();
 await scoped.shutdown(1_000);
+await noSdk.shutdown(1_000);
+await inMemory.shutdown(1_000);
+await sdk.shutdown();

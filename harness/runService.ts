@@ -8,9 +8,9 @@ export interface ServiceRun {
 
 /**
  * `node src/main.ts` with `env` over this process's environment, to its exit; `onListening` is
- * called once it serves (to stop it, say). For what the operator sees: exit codes and output.
+ * called once it serves (to call it, or stop it), with what it wrote to stderr so far. For what the operator sees: exit codes and output.
  */
-export function runService(env: Record<string, string>, onListening?: (proc: ChildProcess) => void): Promise<ServiceRun> {
+export function runService(env: Record<string, string>, onListening?: (proc: ChildProcess, stderr: string) => void): Promise<ServiceRun> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -22,7 +22,7 @@ export function runService(env: Record<string, string>, onListening?: (proc: Chi
     proc.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (listening && stderr.includes('listening on')) {
-        listening(proc);
+        listening(proc, stderr);
         listening = undefined;
       }
     });

@@ -10,9 +10,16 @@ import { migrateDatabase } from './ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from './ops/seedDemoData.ts';
 import { embeddedDatabaseConfig, startEmbeddedDatabase, type EmbeddedDatabase } from './ops/startEmbeddedDatabase.ts';
 import { createLogger } from './log/createLogger.ts';
+import { startOtlpTracing } from './ops/startOtlpTracing.ts';
 
 const config = loadOrExit(loadConfig, process.env);
 const log = createLogger(config.LOG_LEVEL);
+const tracing = config.TRACING ? startOtlpTracing(process.env) : undefined;
+if (config.TRACING)
+  log.info(
+    { event: 'tracing', exporter: tracing ? 'otlp' : 'process' },
+    tracing ? 'tracing: spans exported over OTLP/HTTP' : 'tracing: spans go to the SDK this process was started with (none: not recorded)',
+  );
 
 let embedded: EmbeddedDatabase | undefined;
 let server: Awaited<ReturnType<typeof startItemServer>>;
@@ -79,6 +86,7 @@ const stop = (signal: NodeJS.Signals) => {
   void server
     .shutdown()
     .then(() => embedded?.close())
+    .then(() => tracing?.shutdown())
     .then(() => log.info({ event: 'shutdown' }, 'stopped'))
     .finally(() => process.exit(0));
 };

@@ -1,4 +1,5 @@
 import type { ServerInterceptor } from '@grpc/grpc-js';
+import type { Tracer } from '@opentelemetry/api';
 import { AuthzPolicy } from '../config/AuthzPolicy.ts';
 import { ReloadingFile } from '../config/ReloadingFile.ts';
 import type { Config } from '../config/config.ts';
@@ -9,6 +10,7 @@ import { CallChain } from '@pos-masterdata/grpc-chain';
 import { callDeadline } from '@pos-masterdata/grpc-chain';
 import { callLog, callRecorder } from '@pos-masterdata/grpc-chain';
 import { transportLimits } from '@pos-masterdata/grpc-chain';
+import { callTracing } from '@pos-masterdata/grpc-chain/opentelemetry';
 import { requestKey } from '../grpc/requestKeys.ts';
 import { SERVICE_ERRORS } from '../grpc/serviceErrors.ts';
 import type { Logger } from '../log/createLogger.ts';
@@ -31,7 +33,7 @@ export interface ServerCallChain {
  * a bad file stops it, and again whenever they change; the start-up log says how callers are
  * protected.
  */
-export function createCallChain(config: Config, log: Logger, metrics: ServiceMetrics): ServerCallChain {
+export function createCallChain(config: Config, log: Logger, metrics: ServiceMetrics, tracer?: Tracer): ServerCallChain {
   // Re-read when they change, no restart: a file that fails validation keeps the one in force.
   const watching = {
     intervalMs: config.AUTHZ_RELOAD_MS,
@@ -73,11 +75,13 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
       },
     },
   );
-  const calls = CallChain.create({
+  const chain = CallChain.create({
     defaultDeadlineMs: config.GRPC_DEFAULT_DEADLINE_MS,
     onInternalError: (error, method) => log.error({ err: error, method }, 'internal error'),
     errors: SERVICE_ERRORS,
-  })
+  });
+  // Outermost, so that the call log, the audit and the database's attempts all nest in the call's span.
+  const calls = (config.TRACING ? chain.use(callTracing(tracer ? { tracer } : {})) : chain)
     .use(callLog(record, { tenantOf: (request) => requestKey(request, 'tenantId') }))
     .use(auditLog(log))
     .use(callDeadline);

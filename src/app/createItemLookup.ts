@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
 import type { DatabaseEndpoint } from '@pos-masterdata/resilient-prisma';
@@ -47,6 +48,11 @@ export function createItemLookup(
     metrics.cacheLookups.inc({ result: 'miss' }, e.misses);
   });
   lookup.events.on('stale', () => metrics.staleAnswers.inc());
+  // Emitted inside the call, so the active span is the call's own.
+  if (config.TRACING)
+    lookup.events.on('stale', (e) =>
+      trace.getActiveSpan()?.addEvent('cache.stale_answer', { 'masterdata.cache.age_ms': Math.round(e.ageMs) }),
+    );
   lookup.batcher.events.on('query', (q) => metrics.lookupCallsPerQuery.observe(q.callers));
   if (!cache) return { lookup, cache, listener: undefined, start: () => Promise.resolve(), stop: () => Promise.resolve() };
 

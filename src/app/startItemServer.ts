@@ -3,6 +3,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import { readEndpoint, type Config } from '../config/config.ts';
 import { attachLogger, type DatabaseEndpoint, type WritableHealthMonitor } from '@pos-masterdata/resilient-prisma';
 import { callScope, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
+import type { Tracer } from '@opentelemetry/api';
+import { otelTracer } from '@pos-masterdata/resilient-prisma/opentelemetry';
 import { createServiceDatabase, type ServiceDatabase } from '../db/serviceDatabase.ts';
 import { ItemServiceService } from '../generated/proto/masterdata/v1/item_service.ts';
 import { StoreServiceService } from '../generated/proto/masterdata/v1/store_service.ts';
@@ -27,6 +29,8 @@ export interface ItemServerOptions {
   readonly endpoint: DatabaseEndpoint;
   readonly log: Logger;
   readonly pageTokenSecret: string;
+  /** Where TRACING=on sends spans; default: the OpenTelemetry API's global tracer provider. */
+  readonly tracer?: Tracer;
 }
 
 export interface RunningItemServer {
@@ -44,7 +48,7 @@ export interface RunningItemServer {
 /** Health is reported for the server ('') and for each service, all from the same database probe. */
 const HEALTH_NAMES = ['', 'masterdata.v1.ItemService', 'masterdata.v1.StoreService'] as const;
 
-export async function startItemServer({ config, endpoint, log, pageTokenSecret }: ItemServerOptions): Promise<RunningItemServer> {
+export async function startItemServer({ config, endpoint, log, pageTokenSecret, tracer }: ItemServerOptions): Promise<RunningItemServer> {
   const reads = readEndpoint(config);
   const db = createServiceDatabase({
     endpoint,
@@ -62,6 +66,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
     readEndpoint: reads,
     maxReplicaLagMs: config.DB_MAX_REPLICA_LAG_MS,
     replicaProbeIntervalMs: config.DB_REPLICA_CHECK_INTERVAL_MS,
+    tracer: config.TRACING ? otelTracer(tracer ? { tracer } : {}) : undefined,
   });
   const metrics = new ServiceMetrics(db);
   attachLogger(db, log);
@@ -94,7 +99,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret }
   const lookups = createItemLookup(config, endpoint, db, items, log, metrics);
 
   // Before the server starts: a bad policy or JWKS file stops the service.
-  const chain = createCallChain(config, log, metrics);
+  const chain = createCallChain(config, log, metrics, tracer);
   const { transport, calls } = chain;
   // The same chain with the call scope innermost: the handler's database work in one scope of db.
   const scoped = calls.use(callScope(db));

@@ -3,6 +3,8 @@ import { Metadata, type CallOptions, type Client, type ServiceDefinition, type S
 export interface CallSettings {
   /** Milliseconds from now; the pool's default applies when absent. */
   readonly timeoutMs?: number;
+  /** Request metadata (a `traceparent`, say). */
+  readonly metadata?: Metadata;
 }
 
 type UnaryFn<Req, Res> = (
@@ -31,7 +33,9 @@ export function promiseClient<C extends Client>(client: C, definition: ServiceDe
     api[name] = (request, settings) =>
       new Promise((resolve, reject) => {
         const options: Partial<CallOptions> = settings?.timeoutMs === undefined ? {} : { deadline: Date.now() + settings.timeoutMs };
-        method.call(client, request, new Metadata(), options, (error, response) => (error ? reject(error) : resolve(response)));
+        method.call(client, request, settings?.metadata ?? new Metadata(), options, (error, response) =>
+          error ? reject(error) : resolve(response),
+        );
       });
   }
   return api as PromiseClient<C>;

@@ -81,6 +81,8 @@ const schema = z.object({
   AUTHZ_RELOAD_MS: int(100, 86_400_000).default(2_000),
   SEED_DEMO_DATA: flag.optional(),
   ITEM_CACHE: flag.default(true),
+  /** OpenTelemetry spans per call and per database attempt (exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  TRACING: flag.default(false),
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
   ITEM_CACHE_MAX_BYTES: int(1_024, 2 ** 40).default(128 * 1024 * 1024),
   DATABASE_TLS_CA_FILE: z.string().min(1).optional(),

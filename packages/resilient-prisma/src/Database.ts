@@ -95,15 +95,26 @@ export class Database<C extends PrismaClientLike> {
   async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const side = mode === 'write' ? this.#write : this.#read;
     if (!this.#settings.resilient) return this.#attempt(side, mode, budget, work, 0, options);
+    const { tracer } = this.#settings;
+    const queuedAt = tracer ? performance.now() : 0;
     try {
       return await this.breaker.execute(() =>
-        side.gate.run(budget.deadline, budget.signal, () => this.#withRetry(side, mode, budget, work, options)),
+        side.gate.run(budget.deadline, budget.signal, () => {
+          tracer?.step({ step: 'admitted', pool: side.role, waitedMs: performance.now() - queuedAt });
+          return this.#withRetry(side, mode, budget, work, options);
+        }),
       );
     } catch (error) {
       if (error instanceof DbFailure || !(error instanceof CircuitOpenError || error instanceof AdmissionRejectedError)) throw error;
       // Turned away before touching the database: no event per call (a burst would flood the log);
       // the gate and the breaker count these themselves.
       const retryAfterMs = error instanceof CircuitOpenError ? this.breaker.retryAfterMs : side.gate.expectedWaitMs();
+      tracer?.step({
+        step: 'rejected',
+        pool: side.role,
+        ...(error instanceof CircuitOpenError ? { by: 'breaker', reason: 'circuit_open' } : { by: 'admission', reason: error.reason }),
+        retryAfterMs,
+      });
       const classification = classifyDbError(error);
       throw new DbFailure(classification, {
         phase: 'work',
@@ -150,7 +161,9 @@ export class Database<C extends PrismaClientLike> {
           shouldRetry: ({ error }) => error instanceof DbFailure && error.retryable,
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
             if (retriesLeft > 0 && error instanceof DbFailure && error.retryable) {
-              this.events.emit('retry', { pool: side.role, kind: error.classification.kind, attempt: attemptNumber + 1 });
+              const { kind } = error.classification;
+              this.events.emit('retry', { pool: side.role, kind, attempt: attemptNumber + 1 });
+              this.#settings.tracer?.step({ step: 'retry', pool: side.role, kind, attempt: attemptNumber });
             }
           },
         },
@@ -173,11 +186,28 @@ export class Database<C extends PrismaClientLike> {
   ): Promise<T> {
     // Chosen per attempt: a retry goes elsewhere when the first attempt's standby was excluded.
     const route = side.route(mode === 'read');
-    const { pool, prisma } = route.member;
+    const { pool } = route.member;
     const generation = pool.generation;
     // The one retry is worth more once the server answers again: wait for it, as long as the retry still fits.
     if (attempt > 0) await awaitReachable(pool, budget.deadline - this.#settings.retryMinRemainingMs, budget.signal);
     if (route.host !== undefined) this.events.emit('routed', { pool: side.role, host: route.host, replica: route.replica });
+    const { tracer } = this.#settings;
+    if (!tracer) return this.#runAttempt(side, route, mode, budget, work, attempt, options);
+    const start = { pool: side.role, mode, attempt, generation, host: route.host, replica: route.replica };
+    return tracer.attempt(start, () => this.#runAttempt(side, route, mode, budget, work, attempt, options));
+  }
+
+  async #runAttempt<T>(
+    side: DatabaseSide<C>,
+    route: Route<C>,
+    mode: AccessMode,
+    budget: CallBudget,
+    work: () => Promise<T>,
+    attempt: number,
+    options: RunOptions,
+  ): Promise<T> {
+    const { pool, prisma } = route.member;
+    const generation = pool.generation;
     const state = { mode, generation, attempt, signal: budget.signal, deadline: budget.deadline };
     if (mode === 'read') {
       try {
@@ -228,11 +258,13 @@ export class Database<C extends PrismaClientLike> {
       if (!classification.ambiguousAtCommit) throw failure;
       if (options.idempotent && resilient) {
         this.events.emit('commitOutcome', { outcome: 'idempotent-retry' });
+        this.#settings.tracer?.step({ step: 'commitOutcome', outcome: 'idempotent-retry' });
         const retryable = this.#canRetry(budget);
         throw new DbFailure(classification, { phase, retryable, commitOutcomeUnknown: !retryable, cause: error });
       }
       const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(pool, origin, budget.deadline);
       this.events.emit('commitOutcome', { outcome });
+      this.#settings.tracer?.step({ step: 'commitOutcome', outcome });
       if (outcome === 'committed' && result) return result.value;
       if (outcome === 'aborted') throw new DbFailure(classification, { phase, retryable: this.#canRetry(budget), cause: error });
       throw new DbFailure(classification, { phase, retryable: false, commitOutcomeUnknown: true, cause: error });
@@ -266,7 +298,8 @@ export class Database<C extends PrismaClientLike> {
       const { hint: reason } = classification;
       this.events.emit('misconfigured', { pool: side.role, generation, reason, hint: this.#settings.hints[reason], message });
     }
-    if (classification.rebuild && this.#settings.resilient) route.member.pool.replace(generation, classification.kind);
+    if (classification.rebuild && this.#settings.resilient && route.member.pool.replace(generation, classification.kind))
+      this.#settings.tracer?.step({ step: 'rebuild', pool: side.role, kind: classification.kind, generation });
     side.reportFailure(route, classification);
     const retryable = classification.retry && phase === 'work' && this.#canRetry(budget);
     return new DbFailure(classification, {

@@ -1,4 +1,5 @@
 import type { PrismaPg } from '@prisma/adapter-pg';
+import type { CallTracer } from './CallTracer.ts';
 import type { BreakerSettings } from './DatabaseBreaker.ts';
 import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
 import type { SideSettings } from './DatabaseSide.ts';
@@ -11,6 +12,8 @@ export interface DatabaseSettings<C> extends SideSettings<C> {
   readonly breaker: BreakerSettings;
   /** Your wording of the misconfiguration hints, naming your own settings (the defaults name none). */
   readonly hints: MisconfigurationHints;
+  /** Reports each call's steps (`otelTracer()` from `/opentelemetry`); none: nothing reported, nothing paid. */
+  readonly tracer?: CallTracer | undefined;
 }
 
 /**

@@ -24,6 +24,7 @@ export {
   type TargetSessionAttrs,
 } from './DatabaseEndpoint.ts';
 export type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
+export type { AttemptStart, CallStep, CallTracer } from './CallTracer.ts';
 export { CircuitOpenError, DatabaseBreaker, type BreakerSettings } from './DatabaseBreaker.ts';
 export { AdmissionRejectedError, type AdmissionRejection } from './AdmissionGate.ts';
 export { ResilientPool, type RebuildEvent, type ResilientPoolOptions } from './ResilientPool.ts';
