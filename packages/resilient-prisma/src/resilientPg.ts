@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { classifyDbError } from './classifyDbError.ts';
@@ -9,6 +10,8 @@ import { DEFAULT_SETTINGS, withoutUndefined } from './databaseSettings.ts';
 import { DEFAULT_HINTS, type MisconfigurationHints } from './misconfigurationHints.ts';
 import { ResilientPool } from './ResilientPool.ts';
 import { WriterFinder } from './WriterFinder.ts';
+
+const RESEND_AFTER_MS = 10;
 
 export interface ResilientPgOptions {
   /** libpq's URL; several hosts: each pool generation connects to the one that is the writer now. */
@@ -103,10 +106,16 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
               const deadConnection = this.#observe(error, generation);
               if (!resend || !deadConnection) throw error;
               this.events.emit('retry', { pool: 'write', kind: classifyDbError(error).kind, attempt: 2 });
-              return (once(args) as Promise<unknown>).catch((again: unknown) => {
-                this.#observe(again, this.pool.generation);
-                throw again;
-              });
+              // A moment first: the pool is not always replaced (at most one rebuild a second), and
+              // the other connections killed with this one are dropped by pg only once their own
+              // close has been read. Sent at once, the query could be handed one of them (seen
+              // when backends were terminated twice within a second).
+              return delay(RESEND_AFTER_MS)
+                .then(() => once(args) as Promise<unknown>)
+                .catch((again: unknown) => {
+                  this.#observe(again, this.pool.generation);
+                  throw again;
+                });
             })
             .then((resolved: unknown) =>
               key === 'startTransaction' && typeof resolved === 'object' && resolved !== null ? this.#watch(resolved, true) : resolved,
