@@ -37,7 +37,7 @@ export function createItemLookup(
     ? new ItemCache({ maxEntries: config.ITEM_CACHE_MAX_ENTRIES, maxBytes: config.ITEM_CACHE_MAX_BYTES })
     : undefined;
   const lookup = new ItemLookup({
-    read: (budget, work) => db.run('read', budget, work),
+    read: (budget, work, readAfter) => db.run('read', budget, work, { readAfter }),
     admitting: () => !db.breaker.isOpen,
     items,
     ...(cache ? { cache } : {}),

@@ -2,7 +2,7 @@ import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { readEndpoint, type Config } from '../config/config.ts';
 import { attachLogger, type DatabaseEndpoint, type WritableHealthMonitor } from '@pos-masterdata/resilient-prisma';
-import { callScope, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
+import { callScope, readAfterWrites, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
 import type { Tracer } from '@opentelemetry/api';
 import { otelTracer } from '@pos-masterdata/resilient-prisma/opentelemetry';
 import { createServiceDatabase, type ServiceDatabase } from '../db/serviceDatabase.ts';
@@ -22,6 +22,7 @@ import { ServiceMetrics } from '../metrics/ServiceMetrics.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/startMetricsServer.ts';
 import { createItemLookup, type ItemLookupService } from './createItemLookup.ts';
 import { createCallChain } from './createCallChain.ts';
+import { READ_AFTER_KEY } from '../grpc/readAfterKey.ts';
 
 export interface ItemServerOptions {
   readonly config: Config;
@@ -100,7 +101,18 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret, 
 
   // Before the server starts: a bad policy or JWKS file stops the service.
   const chain = createCallChain(config, log, metrics, tracer);
-  const { transport, calls } = chain;
+  // Read-your-writes: writes answer with a token, reads that send it back run where it is visible.
+  const calls = chain.calls.use(
+    readAfterWrites(db.readYourWrites, {
+      key: READ_AFTER_KEY,
+      onIssueFailed: (error, method) =>
+        log.warn(
+          { event: 'read_after_token', method, error: error instanceof Error ? error.message : 'unknown error' },
+          'a write committed, but no read-your-writes token could be had for it',
+        ),
+    }),
+  );
+  const { transport } = chain;
   // The same chain with the call scope innermost: the handler's database work in one scope of db.
   const scoped = calls.use(callScope(db));
   const server = new Server({

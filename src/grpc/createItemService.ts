@@ -1,6 +1,6 @@
 import { DomainError } from '../items/DomainError.ts';
 import type { CallChain, CallContext } from '@pos-masterdata/grpc-chain';
-import type { ScopeContext } from '@pos-masterdata/grpc-chain';
+import type { ReadAfterContext, ScopeContext } from '@pos-masterdata/grpc-chain';
 import { ITEM_METHODS } from './serviceMethods.ts';
 import type { ItemServiceServer, UpsertItemResponse } from '../generated/proto/masterdata/v1/item_service.ts';
 import { itemDetailFromJson, itemDetailToJson, toItemDetail } from '../items/itemDetail.ts';
@@ -17,9 +17,9 @@ export interface ItemServiceDeps {
   readonly pageTokens: PageTokenCodec;
   readonly lookup: ItemLookup;
   /** The server's chain: for the lookups, which run their database work themselves (cached, coalesced). */
-  readonly calls: CallChain;
+  readonly calls: CallChain<CallContext & Partial<ReadAfterContext>>;
   /** The same chain with the call scope: the handler's database work runs in one scope, as its policy says. */
-  readonly scoped: CallChain<CallContext & ScopeContext>;
+  readonly scoped: CallChain<CallContext & Partial<ReadAfterContext> & ScopeContext>;
 }
 
 export const STALE_KEY = 'x-masterdata-stale';
@@ -39,11 +39,11 @@ export function createItemService({ items, upserts, pageTokens, lookup, calls, s
       const key = storeKeyOf(v, req);
       checkCode(v, 'item_code', req.itemCode);
       v.throwIfAny();
-      const result = await lookup.details(key, [req.itemCode], ctx);
+      const result = await lookup.details(key, [req.itemCode], ctx, ctx.readAfter);
       flagStale(ctx, result);
       const detail = result.found.get(req.itemCode);
       if (detail) return detail;
-      throw (await lookup.storeExists(key, ctx)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
+      throw (await lookup.storeExists(key, ctx, ctx.readAfter)) ? itemNotFound(key, req.itemCode) : storeNotFound(key);
     }),
 
     batchGetItemDetails: calls.unary(ITEM_METHODS.batchGetItemDetails, async (req, ctx) => {
@@ -51,9 +51,9 @@ export function createItemService({ items, upserts, pageTokens, lookup, calls, s
       const key = storeKeyOf(v, req);
       const codes = itemCodesOf(v, req.itemCodes);
       v.throwIfAny();
-      const result = await lookup.details(key, codes, ctx);
+      const result = await lookup.details(key, codes, ctx, ctx.readAfter);
       flagStale(ctx, result);
-      if (result.found.size === 0 && !(await lookup.storeExists(key, ctx))) throw storeNotFound(key);
+      if (result.found.size === 0 && !(await lookup.storeExists(key, ctx, ctx.readAfter))) throw storeNotFound(key);
       return {
         items: codes.flatMap((code) => {
           const detail = result.found.get(code);

@@ -67,6 +67,21 @@ describe('ItemCache', () => {
     expect(cache.fresh(KEY, 'i')?.version).toBe(1);
   });
 
+  it('answers a read-your-writes position only with an entry read strictly after it; a later read of the same version raises its position', () => {
+    const cache = live();
+    cache.store(detail(3), cache.epoch); // a write's own result: read at no known position
+    expect(cache.fresh(KEY, 'i')?.version).toBe(3);
+    expect(cache.fresh(KEY, 'i', 100n)).toBeUndefined();
+    cache.store(detail(3), cache.epoch, 100n);
+    expect(cache.fresh(KEY, 'i', 99n)?.version).toBe(3);
+    expect(cache.fresh(KEY, 'i', 100n)).toBeUndefined(); // read at exactly the position: may predate it
+    cache.store(detail(3), cache.epoch, 150n);
+    expect(cache.fresh(KEY, 'i', 100n)?.version).toBe(3);
+    cache.store(detail(3), cache.epoch, 120n); // an older read of the same version lowers nothing
+    expect(cache.fresh(KEY, 'i', 140n)?.version).toBe(3);
+    expect(cache.any(KEY, 'i')?.position).toBe(150n);
+  });
+
   it('a deletion (version 0) removes the entry', () => {
     const cache = live();
     cache.store(detail(2), cache.epoch);

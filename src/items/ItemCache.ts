@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
 import type { StoreKey } from './ItemRepository.ts';
+import { servesReadAfter } from '@pos-masterdata/resilient-prisma';
 
 export interface ItemCacheSettings {
   readonly maxEntries: number;
@@ -16,12 +17,17 @@ interface Entry {
   readonly storedAt: number;
   /** The invalidation epoch it was read in; an entry of an older epoch may have missed a change. */
   readonly epoch: number;
+  /** Where the database stood before it was read (read-your-writes); undefined: not known. */
+  readonly position: bigint | undefined;
 }
 
 export interface CachedItem {
   readonly detail: ItemDetail;
   readonly ageMs: number;
+  readonly position: bigint | undefined;
 }
+
+const later = (a: bigint | undefined, b: bigint | undefined) => (a === undefined ? b : b === undefined || a > b ? a : b);
 
 export const cacheKey = (key: StoreKey, itemCode: string): string => `${key.tenantId}\u0000${key.storeCode}\u0000${itemCode}`;
 
@@ -60,30 +66,40 @@ export class ItemCache {
     return this.#lru.calculatedSize;
   }
 
-  /** A detail no change notification has been missed for. */
-  fresh(key: StoreKey, itemCode: string): ItemDetail | undefined {
+  /**
+   * A detail no change notification has been missed for; with `readAfter` (a read-your-writes
+   * position) only one read after that position (see servesReadAfter).
+   */
+  fresh(key: StoreKey, itemCode: string, readAfter?: bigint): ItemDetail | undefined {
     const entry = this.#lru.get(cacheKey(key, itemCode));
-    return this.#live && entry?.detail !== undefined && entry.epoch === this.#epoch ? entry.detail : undefined;
+    if (!this.#live || entry?.detail === undefined || entry.epoch !== this.#epoch) return undefined;
+    return readAfter === undefined || servesReadAfter(entry.position, readAfter) ? entry.detail : undefined;
   }
 
   /** Whatever detail is held, fresh or not, with its age: for answering while the database is unreachable. */
   any(key: StoreKey, itemCode: string, now = performance.now()): CachedItem | undefined {
     const entry = this.#lru.get(cacheKey(key, itemCode));
-    return entry?.detail === undefined ? undefined : { detail: entry.detail, ageMs: now - entry.storedAt };
+    return entry?.detail === undefined ? undefined : { detail: entry.detail, ageMs: now - entry.storedAt, position: entry.position };
   }
 
   /**
-   * Stores what the database answered, read in epoch `epoch` (taken before the read started):
-   * not if a newer version is known, nor if notifications may have been missed since.
+   * Stores what the database answered, read in epoch `epoch` at `position` (both taken before
+   * the read started): not if a newer version is known, nor if notifications may have been
+   * missed since.
    */
-  store(detail: ItemDetail, epoch: number): void {
+  store(detail: ItemDetail, epoch: number, position?: bigint): void {
     const k = cacheKey(detail, detail.itemCode);
     const known = this.#lru.get(k, { updateAgeOnGet: false });
     if (known && known.version > detail.version) return;
-    // The same version, already known at least as fresh: nothing to learn.
-    if (known?.detail !== undefined && known.version === detail.version && known.epoch >= epoch) return;
+    if (known?.detail !== undefined && known.version === detail.version) {
+      // The same version: the same data, so what is known of its freshness adds up.
+      const merged = { epoch: Math.max(known.epoch, epoch), position: later(known.position, position) };
+      if (merged.epoch === known.epoch && merged.position === known.position) return; // nothing to learn
+      this.#lru.set(k, { ...known, ...merged, storedAt: performance.now() });
+      return;
+    }
     // Read in an older epoch, it is kept (for stale answers) but never fresh.
-    this.#lru.set(k, { detail, version: detail.version, storedAt: performance.now(), epoch });
+    this.#lru.set(k, { detail, version: detail.version, storedAt: performance.now(), epoch, position });
   }
 
   /** A change notification: the row is at `version` now (0: deleted). */
@@ -96,6 +112,7 @@ export class ItemCache {
       version: version === 0 ? (known?.version ?? 0) + 1 : version,
       storedAt: performance.now(),
       epoch: this.#epoch,
+      position: undefined,
     });
   }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyDbError } from '@pos-masterdata/resilient-prisma';
+import { classifyDbError, servesReadAfter } from '@pos-masterdata/resilient-prisma';
 import type { CallBudget } from '@pos-masterdata/resilient-prisma';
 import type { ItemDetail } from '../generated/proto/masterdata/v1/item_service.ts';
 import type { ItemCache } from './ItemCache.ts';
@@ -21,8 +21,8 @@ export interface ItemLookupEvents {
 }
 
 export interface ItemLookupOptions {
-  /** Runs database work for plain reads (Database.run('read', …) in the service). */
-  readonly read: <T>(budget: CallBudget, work: () => Promise<T>) => Promise<T>;
+  /** Runs database work for plain reads (Database.run('read', …) in the service), where `readAfter` is visible. */
+  readonly read: <T>(budget: CallBudget, work: () => Promise<T>, readAfter?: bigint) => Promise<T>;
   readonly items: ItemRepository;
   /** None: every lookup reads the database (ITEM_CACHE=off). */
   readonly cache?: ItemCache;
@@ -44,33 +44,36 @@ export class ItemLookup {
 
   constructor(options: ItemLookupOptions) {
     this.#options = options;
-    this.batcher = new LookupBatcher((key, codes, budget) => this.#load(key, codes, budget), { admitting: options.admitting });
+    this.batcher = new LookupBatcher((key, codes, budget, readAfter) => this.#load(key, codes, budget, readAfter), {
+      admitting: options.admitting,
+    });
   }
 
-  async details(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<LookupResult> {
+  /** With `readAfter` (a read-your-writes position) only what was read after it answers. */
+  async details(key: StoreKey, codes: readonly string[], budget: CallBudget, readAfter?: bigint): Promise<LookupResult> {
     const { cache } = this.#options;
     const found = new Map<string, ItemDetail>();
     const misses: string[] = [];
     for (const code of new Set(codes)) {
-      const hit = cache?.fresh(key, code);
+      const hit = cache?.fresh(key, code, readAfter);
       if (hit) found.set(code, hit);
       else misses.push(code);
     }
     this.events.emit('served', { hits: found.size, misses: misses.length });
     if (misses.length === 0) return { found };
     try {
-      for (const [code, detail] of await this.batcher.load(key, misses, budget)) found.set(code, detail);
+      for (const [code, detail] of await this.batcher.load(key, misses, budget, readAfter)) found.set(code, detail);
       return { found };
     } catch (error) {
-      const stale = this.#stale(key, codes, error);
+      const stale = this.#stale(key, codes, error, readAfter);
       if (!stale) throw error;
       return stale;
     }
   }
 
   /** Whether the store exists (NOT_FOUND says which of store and item is unknown). */
-  storeExists(key: StoreKey, budget: CallBudget): Promise<boolean> {
-    return this.#options.read(budget, () => this.#options.items.storeExists(key));
+  storeExists(key: StoreKey, budget: CallBudget, readAfter?: bigint): Promise<boolean> {
+    return this.#options.read(budget, () => this.#options.items.storeExists(key), readAfter);
   }
 
   /** The cache's epoch now: take it before a write, and hand it to `remember` after its commit. */
@@ -87,7 +90,7 @@ export class ItemLookup {
     this.#options.cache?.store(detail, epoch);
   }
 
-  #stale(key: StoreKey, codes: readonly string[], error: unknown): LookupResult | undefined {
+  #stale(key: StoreKey, codes: readonly string[], error: unknown, readAfter: bigint | undefined): LookupResult | undefined {
     const { cache, staleIfErrorMs } = this.#options;
     if (!cache || staleIfErrorMs <= 0 || !classifyDbError(error).staleIfError) return undefined;
     const found = new Map<string, ItemDetail>();
@@ -95,6 +98,8 @@ export class ItemLookup {
     for (const code of codes) {
       const held = cache.any(key, code);
       if (!held || held.ageMs > staleIfErrorMs) return undefined;
+      // Even a stale answer is not older than the caller's own write.
+      if (readAfter !== undefined && !servesReadAfter(held.position, readAfter)) return undefined;
       found.set(code, held.detail);
       oldest = Math.max(oldest, held.ageMs);
     }
@@ -103,15 +108,29 @@ export class ItemLookup {
   }
 
   /** One query for the codes of every call in the batch (the budget is the batch's). */
-  async #load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
+  async #load(
+    key: StoreKey,
+    codes: readonly string[],
+    budget: CallBudget,
+    readAfter: bigint | undefined,
+  ): Promise<Map<string, ItemDetail>> {
     const { read, items, cache } = this.#options;
     // Taken before the query: a flush while it runs makes its rows too old to keep.
     const epoch = cache?.epoch ?? 0;
-    const rows = await read(budget, () => items.findByCodes(key, codes));
+    const { rows, position } = await read(
+      budget,
+      async () => {
+        // Where the server stood before the query (one more round trip, only with a cache):
+        // which read-your-writes tokens the entries may answer.
+        const before = cache ? await items.readPosition() : undefined;
+        return { rows: await items.findByCodes(key, codes), position: before };
+      },
+      readAfter,
+    );
     const found = new Map<string, ItemDetail>();
     for (const row of rows) {
       const detail = toItemDetail(row);
-      cache?.store(detail, epoch);
+      cache?.store(detail, epoch, position);
       found.set(row.itemCode, detail);
     }
     return found;

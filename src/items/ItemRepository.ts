@@ -1,3 +1,4 @@
+import { readPosition } from '@pos-masterdata/resilient-prisma';
 import type { ScopedClientSource } from '@pos-masterdata/resilient-prisma';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Item, Prisma } from '../generated/prisma/client.ts';
@@ -32,6 +33,11 @@ export class ItemRepository {
 
   constructor(scope: ScopedClientSource<PrismaClient>) {
     this.#scope = scope;
+  }
+
+  /** Where the database this call reads stands now (read-your-writes): take it before the read. */
+  readPosition(): Promise<bigint> {
+    return readPosition(this.#scope.db());
   }
 
   storeExists(key: StoreKey): Promise<boolean> {

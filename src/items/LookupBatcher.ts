@@ -5,8 +5,11 @@ import type { StoreKey } from './ItemRepository.ts';
 
 type Found = ReadonlyMap<string, ItemDetail>;
 
-/** Reads the given codes of one store in one query, within the budget (a shared one here). */
-export type LoadItems = (key: StoreKey, codes: readonly string[], budget: CallBudget) => Promise<Found>;
+/**
+ * Reads the given codes of one store in one query, within the budget (a shared one here), where
+ * the read-your-writes position `readAfter` is visible (when any caller gave one).
+ */
+export type LoadItems = (key: StoreKey, codes: readonly string[], budget: CallBudget, readAfter: bigint | undefined) => Promise<Found>;
 
 export interface LookupBatcherOptions {
   /**
@@ -35,6 +38,8 @@ class SharedQuery implements CallBudget {
   readonly #controller = new AbortController();
   #deadline = 0;
   #present = 0;
+  /** The latest read-your-writes position of its callers. */
+  readAfter: bigint | undefined;
   #answered = false;
   callers = 0;
 
@@ -65,11 +70,12 @@ class SharedQuery implements CallBudget {
     this.#settle(this.signal.aborted ? Promise.reject(this.signal.reason as Error) : (async () => load(this))());
   }
 
-  /** Counts a caller in; its deadline extends the query's. */
-  join(deadline: number): void {
+  /** Counts a caller in; its deadline extends the query's, its read-your-writes position raises the query's. */
+  join(deadline: number, readAfter: bigint | undefined): void {
     this.callers += 1;
     this.#present += 1;
     this.#deadline = Math.max(this.#deadline, deadline);
+    if (readAfter !== undefined && (this.readAfter === undefined || readAfter > this.readAfter)) this.readAfter = readAfter;
   }
 
   /** A caller was answered or gave up; once nobody waits, the answer is of no use, the connection it holds is. */
@@ -101,7 +107,11 @@ export class LookupBatcher {
     this.#admitting = options.admitting ?? (() => true);
   }
 
-  load(key: StoreKey, codes: readonly string[], budget: CallBudget): Promise<Map<string, ItemDetail>> {
+  /**
+   * The details of `codes` that exist. With `readAfter` (a read-your-writes position) the call
+   * joins no query already sent, which may have been sent before the write the position names.
+   */
+  load(key: StoreKey, codes: readonly string[], budget: CallBudget, readAfter?: bigint): Promise<Map<string, ItemDetail>> {
     if (budget.signal.aborted) return Promise.reject(budget.signal.reason as Error);
     const store = `${key.tenantId}\u0000${key.storeCode}`;
     // Idle (nothing sent, nothing collecting): this call's query goes at once, without waiting for
@@ -113,18 +123,18 @@ export class LookupBatcher {
       // (after joining, so it is sent with this call's deadline, not none).
       const query = new SharedQuery();
       for (const code of codes) query.codes.add(code);
-      query.join(budget.deadline);
+      query.join(budget.deadline, readAfter);
       this.#send(store, key, query);
       list = [query];
     } else {
       const queries = new Set<SharedQuery>();
-      const joining = this.#admitting();
+      const joining = readAfter === undefined && this.#admitting();
       for (const code of codes) {
         const flying = joining ? this.#inFlight.get(`${store}\u0000${code}`) : undefined;
         queries.add(flying && !flying.signal.aborted ? flying : this.#collect(store, key, code));
       }
       list = [...queries];
-      for (const query of list) query.join(budget.deadline);
+      for (const query of list) query.join(budget.deadline, readAfter);
     }
     const { promise, resolve, reject } = Promise.withResolvers<Map<string, ItemDetail>>();
     // One abort listener per call: EventTarget listeners are among the dearest things on this path.
@@ -185,7 +195,7 @@ export class LookupBatcher {
     const codes = [...query.codes];
     const ids = codes.map((code) => `${store}\u0000${code}`);
     for (const id of ids) this.#inFlight.set(id, query);
-    query.send((budget) => this.#load(key, codes, budget));
+    query.send((budget) => this.#load(key, codes, budget, query.readAfter));
     const done = (ok: boolean) => {
       for (const id of ids) if (this.#inFlight.get(id) === query) this.#inFlight.delete(id);
       this.events.emit('query', { callers: query.callers, codes: codes.length, ok });

@@ -36,6 +36,11 @@ export interface TlsMaterial {
 /** How to reach a target: plaintext, TLS material, or ready-made credentials (compared with grpc-js `_equals`). */
 export type Transport = 'insecure' | TlsMaterial | ChannelCredentials;
 
+/** What a client made by `pool.client` may add to the pool's own: interceptors (a ReadAfterSession's, say). */
+export interface ClientExtras {
+  readonly interceptors?: readonly Interceptor[];
+}
+
 /** A generated grpc-js client class: `new Client(address, credentials, options)`. */
 export type GrpcClientConstructor<T> = new (address: string, credentials: ChannelCredentials, options: ClientOptions) => T;
 
@@ -182,9 +187,12 @@ export class ChannelPool {
    * `loadPackageDefinition` gives) on the pool's shared channel, its calls counted. Cheap: make one
    * per request if your framework wants to; the channel and its connection are the pool's.
    */
-  client<T>(Client: GrpcClientConstructor<T>, target: string, transport: Transport = 'insecure'): T {
+  client<T>(Client: GrpcClientConstructor<T>, target: string, transport: Transport = 'insecure', options: ClientExtras = {}): T {
     const creds = this.credentials(transport);
-    return new Client(target, creds, { channelOverride: this.channel(target, creds), interceptors: [this.interceptor(target)] });
+    return new Client(target, creds, {
+      channelOverride: this.channel(target, creds),
+      interceptors: [this.interceptor(target), ...(options.interceptors ?? [])],
+    });
   }
 
   /** Client interceptor that counts calls per target and gives calls without a deadline the default one. */

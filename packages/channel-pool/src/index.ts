@@ -2,8 +2,10 @@
 export {
   ChannelPool,
   type ChannelPoolOptions,
+  type ClientExtras,
   type GrpcClientConstructor,
   type TargetStats,
   type TlsMaterial,
   type Transport,
 } from './ChannelPool.ts';
+export { ReadAfterSession } from './ReadAfterSession.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PostgresFixture } from './PostgresFixture.ts';
+import { withClient } from './withClient.ts';
 
 const run = promisify(execFile);
 const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -115,6 +116,46 @@ export class PostgresCluster implements PostgresFixture {
         // a backend that ended meanwhile
       }
     }
+  }
+
+  /**
+   * A streaming standby of this server (pg_basebackup -R, hot standby) on a port of its own:
+   * plain reads there see what it has replayed. Dispose it before this one.
+   */
+  async startStandby(): Promise<PostgresCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'pgstandby-'));
+    if (asRoot)
+      chownSync(
+        dir,
+        Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+        Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+      );
+    const standby = new PostgresCluster(dir, await freePort(), '');
+    await pgExec('pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'postgres',
+      '-D',
+      join(dir, 'data'),
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+    ]);
+    await standby.#ctl(['start', '-w']);
+    return standby;
+  }
+
+  /** On a standby: stops applying WAL (it keeps receiving it), so it falls behind on purpose. */
+  async pauseReplay(): Promise<void> {
+    await withClient(this.url(), (c) => c.query('SELECT pg_wal_replay_pause()'));
+  }
+
+  async resumeReplay(): Promise<void> {
+    await withClient(this.url(), (c) => c.query('SELECT pg_wal_replay_resume()'));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AccessMode, CallBudget, RunOptions } from '@pos-masterdata/resilient-prisma';
-import type { CallMiddleware } from './CallChain.ts';
+import type { CallContext, CallMiddleware } from './CallChain.ts';
+import type { ReadAfterContext } from './readAfterWrites.ts';
 
 /** What the call scope adds to a handler's context. */
 export interface ScopeContext {
@@ -19,9 +20,10 @@ export interface ScopeRunner {
  * The call scope: the handler's database work runs in one scope of `db` and is retried once when
  * that is safe. How it runs (read or write, safe to repeat or not) is the method's policy, read from
  * the proto (methodPolicies.ts). A middleware and not an interceptor, because a retry runs the
- * rest of the chain (the handler) again, which only a layer around the handler can do.
+ * rest of the chain (the handler) again, which only a layer around the handler can do. With
+ * readAfterWrites outside it, a read carrying a token runs only where that write is visible.
  */
-export function callScope(db: ScopeRunner): CallMiddleware<ScopeContext> {
+export function callScope(db: ScopeRunner): CallMiddleware<ScopeContext, CallContext & Partial<ReadAfterContext>> {
   return async (request, ctx, next) => {
     let effects: (() => void)[] = [];
     const scoped = Object.assign(ctx, { onCommit: (effect: () => void) => void effects.push(effect) });
@@ -33,7 +35,8 @@ export function callScope(db: ScopeRunner): CallMiddleware<ScopeContext> {
         effects = [];
         return next(request, scoped);
       },
-      { idempotent: ctx.method.idempotent },
+      // A read-your-writes position, when readAfterWrites is in the chain and the call sent a token.
+      { idempotent: ctx.method.idempotent, readAfter: ctx.readAfter },
     );
     for (const effect of effects) effect();
     return response;

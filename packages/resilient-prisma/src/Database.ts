@@ -11,6 +11,7 @@ import { DbFailure, type FailurePhase } from './DbFailure.ts';
 import { DbScope, type AccessMode, type PrismaClientLike, type RawQueryable, type ScopedClient } from './DbScope.ts';
 import { DEFAULT_HINTS } from './misconfigurationHints.ts';
 import type { ResilientPool } from './ResilientPool.ts';
+import { ReadYourWrites } from './ReadYourWrites.ts';
 import { resolveCommitOutcome, type TransactionOrigin } from './resolveCommitOutcome.ts';
 import { transactionPreludeSql } from './transactionPrelude.ts';
 
@@ -36,6 +37,11 @@ export interface RunOptions {
    * (it replays the stored answer if the first commit landed) and it can never write twice.
    */
   readonly idempotent?: boolean;
+  /**
+   * A read-your-writes position (from `readAfter(token)`): a plain read runs only on a standby
+   * known to have replayed it, else on the writer.
+   */
+  readonly readAfter?: bigint | undefined;
 }
 
 /**
@@ -48,6 +54,8 @@ export class Database<C extends PrismaClientLike> {
   readonly scope = new DbScope<C>();
   readonly events = new EventEmitter<DatabaseEvents>();
   readonly breaker: DatabaseBreaker;
+  /** Read-your-writes tokens: `issue` after a write, `accept` a read's. */
+  readonly readYourWrites: ReadYourWrites;
   /** The resolved settings (defaults applied); read-only. */
   readonly settings: DatabaseSettings<C>;
   readonly #read: DatabaseSide<C>;
@@ -64,6 +72,7 @@ export class Database<C extends PrismaClientLike> {
     this.#read = createSide('read', settings, this.events, queryTimeout);
     this.#write = createSide('write', settings, this.events, queryTimeout);
     this.breaker = new DatabaseBreaker(settings.breaker);
+    this.readYourWrites = new ReadYourWrites(() => this.pool('write'), this.events, settings.queryTimeoutMs);
     this.breaker.events.on('open', (e) => this.events.emit('breaker', { state: 'open', by: e.by }));
     this.breaker.events.on('close', () => this.events.emit('breaker', { state: 'closed' }));
   }
@@ -185,12 +194,13 @@ export class Database<C extends PrismaClientLike> {
     options: RunOptions,
   ): Promise<T> {
     // Chosen per attempt: a retry goes elsewhere when the first attempt's standby was excluded.
-    const route = side.route(mode === 'read');
+    const route = side.route(mode === 'read', options.readAfter);
     const { pool } = route.member;
     const generation = pool.generation;
     // The one retry is worth more once the server answers again: wait for it, as long as the retry still fits.
     if (attempt > 0) await awaitReachable(pool, budget.deadline - this.#settings.retryMinRemainingMs, budget.signal);
-    if (route.host !== undefined) this.events.emit('routed', { pool: side.role, host: route.host, replica: route.replica });
+    if (route.host !== undefined)
+      this.events.emit('routed', { pool: side.role, host: route.host, replica: route.replica, readAfter: options.readAfter !== undefined });
     const { tracer } = this.#settings;
     if (!tracer) return this.#runAttempt(side, route, mode, budget, work, attempt, options);
     const start = { pool: side.role, mode, attempt, generation, host: route.host, replica: route.replica };

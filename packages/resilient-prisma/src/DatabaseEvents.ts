@@ -31,6 +31,8 @@ export interface DatabaseEvents {
   replicaProbed: [HostStatus];
   /** A read host began (exclusion undefined) or stopped serving plain reads. */
   replicaChanged: [HostStatus];
-  /** One attempt of a call ran on this host. */
-  routed: [{ pool: PoolRole; host: string; replica: boolean }];
+  /** One attempt of a call ran on this host; `readAfter`: it carried a read-your-writes position. */
+  routed: [{ pool: PoolRole; host: string; replica: boolean; readAfter: boolean }];
+  /** A read-your-writes token was not honoured: not a token, or one of another cluster. */
+  readAfterIgnored: [{ reason: 'malformed' | 'other-cluster' }];
 }

@@ -92,6 +92,9 @@ export class DatabaseSide<C extends PrismaClientLike> {
     if (role !== 'read' || !reads || !settings.resilient || routing === 'writer') return;
     const probeSettings = { ...settings, endpoint: reads, applicationName: `${settings.applicationName}-replica-probe` };
     const probeTargets = new Map(hostTargets(probeSettings).map((t) => [t.label, t]));
+    const writeOnly = hostTargets({ ...settings, applicationName: probeSettings.applicationName }).filter(
+      (t) => !probeTargets.has(t.label),
+    );
     this.replicas = new ReplicaSet(
       hostTargets({ ...settings, endpoint: reads, applicationName }),
       (target) => member(this.#pool(queryTimeout, false, reads, undefined, target)),
@@ -100,15 +103,25 @@ export class DatabaseSide<C extends PrismaClientLike> {
         intervalMs: settings.replicaProbeIntervalMs,
         includeWriter: routing === 'any-host',
         probe: (target) => probeHost(probeTargets.get(target.label) ?? target, settings.connectTimeoutMs),
+        // Standbys alone in the read endpoint: how far the writer is comes from the write endpoint
+        // (its hosts at once, so one that does not answer costs one connect timeout, not one each).
+        ...(writeOnly.length === 0
+          ? {}
+          : {
+              writerPosition: async () => {
+                const reports = await Promise.all(writeOnly.map((target) => probeHost(target, settings.connectTimeoutMs)));
+                return reports.find((r) => r.state === 'writable')?.lsn;
+              },
+            }),
       },
     );
     this.replicas.events.on('probed', (e) => events.emit('replicaProbed', e));
     this.replicas.events.on('changed', (e) => events.emit('replicaChanged', e));
   }
 
-  /** Where the next attempt runs: plain reads on an eligible standby when there is one, all else on the writer. */
-  route(plainRead: boolean): Route<C> {
-    const standby = plainRead ? this.replicas?.pick() : undefined;
+  /** Where a call's attempt runs: a plain read on a standby (one that has replayed `readAfter`, if given), else the writer. */
+  route(plainRead: boolean, readAfter?: bigint): Route<C> {
+    const standby = plainRead ? this.replicas?.pick(readAfter) : undefined;
     if (standby) return { member: standby.member, host: standby.host, replica: true };
     return { member: this.writer, host: this.writer.pool.host ?? this.#firstHost, replica: false };
   }

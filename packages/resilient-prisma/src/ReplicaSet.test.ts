@@ -109,4 +109,36 @@ describe('ReplicaSet', () => {
     await set.probe();
     expect(new Set(picks(set, 4))).toEqual(new Set(['a', 'b']));
   });
+
+  it('with standbys only, measures them against the writer position it is given, and routes a read-your-writes position only to one that replayed it', async () => {
+    let writer = 1000n;
+    const reports: Record<string, HostReport> = {
+      b: { state: 'read-only', lsn: 1000n, replayAgeMs: null },
+      c: { state: 'read-only', lsn: 900n, replayAgeMs: null },
+    };
+    const clock = { now: 0 };
+    const set = new ReplicaSet([target('b'), target('c')], (t) => t.host.host, {
+      maxLagMs: 1_000,
+      intervalMs: 60_000,
+      now: () => clock.now,
+      probe: (t) => Promise.resolve(reports[t.host.host] ?? { state: 'unreachable', error: new Error('down') }),
+      writerPosition: () => Promise.resolve(writer),
+    });
+    await set.probe();
+    // b has all the writer has (an idle writer: no replay timestamp needed); c's lag is not known yet.
+    expect(set.statuses.map((s) => [s.host, s.lagMs, s.exclusion])).toEqual([
+      ['b:5432', 0, undefined],
+      ['c:5432', undefined, 'lagging'],
+    ]);
+    writer = 1100n;
+    reports.c = { state: 'read-only', lsn: 1000n, replayAgeMs: null };
+    clock.now = 500;
+    await set.probe(); // c now has what the writer had last round
+    expect(set.statuses.map((s) => s.exclusion)).toEqual([undefined, undefined]);
+    expect(new Set(picks(set, 4))).toEqual(new Set(['b', 'c']));
+    expect(set.pick(1001n)).toBeUndefined(); // nobody has replayed it: the writer serves it
+    reports.b = { state: 'read-only', lsn: 1100n, replayAgeMs: null };
+    await set.probe();
+    expect(new Set(Array.from({ length: 4 }, () => set.pick(1100n)?.member))).toEqual(new Set(['b']));
+  });
 });

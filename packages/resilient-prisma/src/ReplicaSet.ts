@@ -8,6 +8,12 @@ export interface ReplicaSetOptions {
   /** The writer serves plain reads too (target_session_attrs=any). */
   readonly includeWriter?: boolean;
   readonly probe: (target: HostTarget) => Promise<HostReport>;
+  /**
+   * The writer's WAL position, asked when no host of the set is the writer (a read endpoint of
+   * standbys only): without it a standby's lag would rest on its replay timestamp alone, which
+   * grows on an idle writer although nothing is missing.
+   */
+  readonly writerPosition?: () => Promise<bigint | undefined>;
   /** The clock (tests move it by hand). */
   readonly now?: () => number;
 }
@@ -36,6 +42,8 @@ interface Tracked<T> {
   status: HostStatus;
   /** performance.now() when the standby last had everything the writer had (the bound on its staleness). */
   caughtUpAt: number;
+  /** The WAL it had replayed at the last probe (replay only moves forward, so it has at least this now). */
+  replayed: bigint;
 }
 
 /**
@@ -61,6 +69,7 @@ export class ReplicaSet<T> {
       member: createMember(target),
       status: { host: target.label, role: 'unreachable', lagMs: undefined, exclusion: 'unreachable' },
       caughtUpAt: Number.NEGATIVE_INFINITY,
+      replayed: 0n,
     }));
   }
 
@@ -87,9 +96,14 @@ export class ReplicaSet<T> {
     this.#timer = undefined;
   }
 
-  /** The next eligible standby's member, round robin; undefined when none is eligible. */
-  pick(): { member: T; host: string } | undefined {
-    const eligible = this.#hosts.filter((h) => h.status.exclusion === undefined);
+  /**
+   * The next eligible standby's member, round robin; undefined when none is eligible. With
+   * `replayedAtLeast` (a read-your-writes position), only a standby known to have replayed it.
+   */
+  pick(replayedAtLeast?: bigint): { member: T; host: string } | undefined {
+    const eligible = this.#hosts.filter(
+      (h) => h.status.exclusion === undefined && (replayedAtLeast === undefined || h.replayed >= replayedAtLeast),
+    );
     if (eligible.length === 0) return undefined;
     this.#next = (this.#next + 1) % eligible.length;
     const chosen = eligible[this.#next] as Tracked<T>;
@@ -113,13 +127,18 @@ export class ReplicaSet<T> {
 
   async #probeAll(): Promise<void> {
     const reports = await Promise.all(this.#hosts.map((h) => this.#options.probe(h.target)));
+    const found = reports.find((r) => r.state === 'writable')?.lsn;
+    // Asked after the standbys: a standby measured before the writer is judged against a writer
+    // position no older than its own measurement.
+    const writerLsn = found ?? (await this.#options.writerPosition?.().catch(() => undefined));
     const now = (this.#options.now ?? performance.now.bind(performance))();
     const previous = this.#writerLsn;
-    const writer = reports.find((r) => r.state === 'writable');
-    if (writer) this.#writerLsn = { lsn: writer.lsn, at: now };
+    if (writerLsn !== undefined) this.#writerLsn = { lsn: writerLsn, at: now };
     reports.forEach((report, i) => {
       const tracked = this.#hosts[i] as Tracked<T>;
-      const status = this.#status(tracked, report, now, writer?.lsn, previous);
+      // The writer (a member only with target_session_attrs=any) has every position.
+      if (report.state !== 'unreachable') tracked.replayed = report.state === 'writable' ? 2n ** 64n : report.lsn;
+      const status = this.#status(tracked, report, now, writerLsn, previous);
       this.events.emit('probed', status);
       this.#set(tracked, status);
     });

@@ -45,6 +45,9 @@ export function attachLogger(db: EventSource, log: EventLogger): void {
           `read host ${e.host} out of the read rotation: ${e.exclusion}${e.lagMs === undefined ? '' : ` (lag ${e.lagMs} ms)`}`,
         ),
   );
+  events.on('readAfterIgnored', (e) =>
+    log.info({ event: 'read_after_ignored', ...e }, `read-your-writes token ignored (${e.reason}): the read is served as if it had none`),
+  );
   events.on('breaker', (e) =>
     log.warn(
       { event: 'breaker', ...e },

@@ -25,6 +25,8 @@ export {
 } from './DatabaseEndpoint.ts';
 export type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
 export type { AttemptStart, CallStep, CallTracer } from './CallTracer.ts';
+export { ReadYourWrites } from './ReadYourWrites.ts';
+export { decodeReadAfter, encodeReadAfter, readPosition, servesReadAfter, type ReadAfterPosition } from './readAfterToken.ts';
 export { CircuitOpenError, DatabaseBreaker, type BreakerSettings } from './DatabaseBreaker.ts';
 export { AdmissionRejectedError, type AdmissionRejection } from './AdmissionGate.ts';
 export { ResilientPool, type RebuildEvent, type ResilientPoolOptions } from './ResilientPool.ts';

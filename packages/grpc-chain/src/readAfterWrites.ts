@@ -1,0 +1,47 @@
+import type { CallMiddleware } from './CallChain.ts';
+
+/** What readAfterWrites adds to a call's context. */
+export interface ReadAfterContext {
+  /** The position the call's read-your-writes token names; undefined without one, or with one not honoured. */
+  readonly readAfter: bigint | undefined;
+}
+
+/** Issues and accepts tokens: a resilient-prisma Database's `readYourWrites`. */
+export interface ReadAfterTokens {
+  issue(deadline: number): Promise<string>;
+  accept(token: string, deadline: number): Promise<bigint | undefined>;
+}
+
+export interface ReadAfterWritesOptions {
+  /** The metadata key, in the trailers of writes and in the requests of reads. Default `x-read-after`. */
+  readonly key?: string;
+  /** A write succeeded but no token could be had for it (the writer went away after the COMMIT). */
+  readonly onIssueFailed?: (error: unknown, method: string) => void;
+}
+
+/**
+ * Read-your-writes across instances and standbys. Every method with side effects (its
+ * `idempotency_level` in the proto) answers with a token in its trailers, once its work has
+ * committed; a read that sends that token back, to any instance, gets `ctx.readAfter`, which the
+ * call scope passes on so the read runs only where the write is visible (handlers that read by
+ * other means pass it themselves). A write whose token cannot be had still answers OK: it committed.
+ */
+export function readAfterWrites(
+  tokens: ReadAfterTokens,
+  { key = 'x-read-after', onIssueFailed }: ReadAfterWritesOptions = {},
+): CallMiddleware<ReadAfterContext> {
+  return async (request, ctx, next) => {
+    const writes = ctx.method.access === 'write';
+    const sent = writes ? undefined : ctx.metadata.get(key)[0];
+    const readAfter = typeof sent === 'string' ? await tokens.accept(sent, ctx.deadline) : undefined;
+    const response = await next(request, Object.assign(ctx, { readAfter }));
+    if (writes) {
+      try {
+        ctx.trailers.set(key, await tokens.issue(ctx.deadline));
+      } catch (error) {
+        onIssueFailed?.(error, ctx.method.path);
+      }
+    }
+    return response;
+  };
+}
