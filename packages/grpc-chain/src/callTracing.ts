@@ -1,6 +1,16 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type TextMapGetter,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { CallMiddleware } from './CallChain.ts';
 
 export interface CallTracingOptions {
@@ -53,6 +63,9 @@ export function callTracing({ tracer = trace.getTracer('@pos-masterdata/grpc-cha
       },
       parent,
     );
+    // No SDK (the API's no-op tracer) and no caller's trace: nothing to record or to continue,
+    // so the call runs without entering a context (what an unused tracer would otherwise cost).
+    if (!isSpanContextValid(span.spanContext())) return next(request, ctx);
     return context.with(trace.setSpan(parent, span), () =>
       next(request, ctx).then(
         (response) => {

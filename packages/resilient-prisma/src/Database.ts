@@ -15,6 +15,15 @@ import { ReadYourWrites } from './ReadYourWrites.ts';
 import { resolveCommitOutcome, type TransactionOrigin } from './resolveCommitOutcome.ts';
 import { transactionPreludeSql } from './transactionPrelude.ts';
 
+/** One call's database work, as `run` was given it, and the side it runs on. */
+interface Call<C extends PrismaClientLike, T> {
+  readonly side: DatabaseSide<C>;
+  readonly mode: AccessMode;
+  readonly budget: CallBudget;
+  readonly work: () => Promise<T>;
+  readonly options: RunOptions;
+}
+
 /** Makes one side of the database (its pools, gate and routing). */
 export type SideFactory<C extends PrismaClientLike> = (
   role: PoolRole,
@@ -103,14 +112,15 @@ export class Database<C extends PrismaClientLike> {
   /** Runs `work` in a call scope: reads on the read pool without a transaction, writes in an interactive transaction. */
   async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const side = mode === 'write' ? this.#write : this.#read;
-    if (!this.#settings.resilient) return this.#attempt(side, mode, budget, work, 0, options);
+    const call: Call<C, T> = { side, mode, budget, work, options };
+    if (!this.#settings.resilient) return this.#attempt(call, 0);
     const { tracer } = this.#settings;
     const queuedAt = tracer ? performance.now() : 0;
     try {
       return await this.breaker.execute(() =>
         side.gate.run(budget.deadline, budget.signal, () => {
           tracer?.step({ step: 'admitted', pool: side.role, waitedMs: performance.now() - queuedAt });
-          return this.#withRetry(side, mode, budget, work, options);
+          return this.#withRetry(call);
         }),
       );
     } catch (error) {
@@ -147,19 +157,14 @@ export class Database<C extends PrismaClientLike> {
   }
 
   /** The one retry (p-retry): only for failures the table calls retryable, only while the deadline holds it. */
-  async #withRetry<T>(
-    side: DatabaseSide<C>,
-    mode: AccessMode,
-    budget: CallBudget,
-    work: () => Promise<T>,
-    options: RunOptions,
-  ): Promise<T> {
+  async #withRetry<T>(call: Call<C, T>): Promise<T> {
+    const { side, budget } = call;
     let attempts = 0;
     try {
       const result = await pRetry(
         async (attemptNumber) => {
           attempts = attemptNumber;
-          return this.#attempt(side, mode, budget, work, attemptNumber - 1, options);
+          return this.#attempt(call, attemptNumber - 1);
         },
         {
           // The probe call of a half-open breaker must end fast: it decides for everybody waiting.
@@ -185,14 +190,8 @@ export class Database<C extends PrismaClientLike> {
     }
   }
 
-  async #attempt<T>(
-    side: DatabaseSide<C>,
-    mode: AccessMode,
-    budget: CallBudget,
-    work: () => Promise<T>,
-    attempt: number,
-    options: RunOptions,
-  ): Promise<T> {
+  async #attempt<T>(call: Call<C, T>, attempt: number): Promise<T> {
+    const { side, mode, budget, options } = call;
     // Chosen per attempt: a retry goes elsewhere when the first attempt's standby was excluded.
     const route = side.route(mode === 'read', options.readAfter);
     const { pool } = route.member;
@@ -202,20 +201,13 @@ export class Database<C extends PrismaClientLike> {
     if (route.host !== undefined)
       this.events.emit('routed', { pool: side.role, host: route.host, replica: route.replica, readAfter: options.readAfter !== undefined });
     const { tracer } = this.#settings;
-    if (!tracer) return this.#runAttempt(side, route, mode, budget, work, attempt, options);
+    if (!tracer) return this.#runAttempt(call, route, attempt);
     const start = { pool: side.role, mode, attempt, generation, host: route.host, replica: route.replica };
-    return tracer.attempt(start, () => this.#runAttempt(side, route, mode, budget, work, attempt, options));
+    return tracer.attempt(start, () => this.#runAttempt(call, route, attempt));
   }
 
-  async #runAttempt<T>(
-    side: DatabaseSide<C>,
-    route: Route<C>,
-    mode: AccessMode,
-    budget: CallBudget,
-    work: () => Promise<T>,
-    attempt: number,
-    options: RunOptions,
-  ): Promise<T> {
+  async #runAttempt<T>(call: Call<C, T>, route: Route<C>, attempt: number): Promise<T> {
+    const { side, mode, budget, work, options } = call;
     const { pool, prisma } = route.member;
     const generation = pool.generation;
     const state = { mode, generation, attempt, signal: budget.signal, deadline: budget.deadline };

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { AttemptStart, CallStep, CallTracer } from './CallTracer.ts';
 import { DbFailure } from './DbFailure.ts';
 
@@ -27,7 +27,10 @@ const EVENT_NAMES: Readonly<Record<CallStep['step'], string>> = {
 export function otelTracer({ tracer = trace.getTracer('@pos-masterdata/resilient-prisma') }: OtelTracerOptions = {}): CallTracer {
   return {
     attempt<T>(start: AttemptStart, work: () => Promise<T>): Promise<T> {
-      return tracer.startActiveSpan(`db.attempt ${start.pool}`, { kind: SpanKind.CLIENT, attributes: attemptAttributes(start) }, (span) =>
+      const span = tracer.startSpan(`db.attempt ${start.pool}`, { kind: SpanKind.CLIENT, attributes: attemptAttributes(start) });
+      // No SDK (the API's no-op tracer) and no trace to continue: nothing to nest, so no context to enter.
+      if (!isSpanContextValid(span.spanContext())) return work();
+      return context.with(trace.setSpan(context.active(), span), () =>
         work().then(
           (value) => {
             span.end();
