@@ -1,4 +1,4 @@
-import type { CallMiddleware } from './CallChain.ts';
+import type { CallContext, CallMiddleware, Next } from './CallChain.ts';
 
 /** What readAfterWrites adds to a call's context. */
 export interface ReadAfterContext {
@@ -30,18 +30,20 @@ export function readAfterWrites(
   tokens: ReadAfterTokens,
   { key = 'x-read-after', onIssueFailed }: ReadAfterWritesOptions = {},
 ): CallMiddleware<ReadAfterContext> {
-  return async (request, ctx, next) => {
-    const writes = ctx.method.access === 'write';
-    const sent = writes ? undefined : ctx.metadata.get(key)[0];
-    const readAfter = typeof sent === 'string' ? await tokens.accept(sent, ctx.deadline) : undefined;
-    const response = await next(request, Object.assign(ctx, { readAfter }));
-    if (writes) {
-      try {
-        ctx.trailers.set(key, await tokens.issue(ctx.deadline));
-      } catch (error) {
-        onIssueFailed?.(error, ctx.method.path);
-      }
+  const issuing = async <Ctx extends CallContext>(request: unknown, ctx: Ctx, next: Next<Ctx & ReadAfterContext>) => {
+    const response = await next(request, Object.assign(ctx, { readAfter: undefined }));
+    try {
+      ctx.trailers.set(key, await tokens.issue(ctx.deadline));
+    } catch (error) {
+      onIssueFailed?.(error, ctx.method.path);
     }
     return response;
+  };
+  return (request, ctx, next) => {
+    if (ctx.method.access === 'write') return issuing(request, ctx, next);
+    const sent = ctx.metadata.get(key)[0];
+    // The common read carries no token: no await, no extra promise on its way.
+    if (typeof sent !== 'string') return next(request, Object.assign(ctx, { readAfter: undefined }));
+    return tokens.accept(sent, ctx.deadline).then((readAfter) => next(request, Object.assign(ctx, { readAfter })));
   };
 }
