@@ -65,6 +65,11 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
       expect(files).toContain('package/dist/index.js');
       expect(files).toContain('package/dist/index.d.ts');
       expect(files.filter((f) => /\.test\.|\/src\/|fixtures|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+      // Nothing points at what does not ship: no declaration maps (they would name src/), and
+      // the JS maps carry their sources.
+      expect(files.filter((f) => f.endsWith('.d.ts.map'))).toEqual([]);
+      const { stdout: map } = await run('tar', ['-xzOf', join(dir, tarball), 'package/dist/index.js.map']);
+      expect((JSON.parse(map) as { sourcesContent?: unknown[] }).sourcesContent?.length).toBeGreaterThan(0);
     }
   });
 
