@@ -10,6 +10,9 @@ import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { runService } from '../harness/runService.ts';
+import { PostgresCluster } from '@pos-masterdata/failover-testkit';
+import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
+import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { holdTableLock, TestDatabase } from '../harness/TestDatabase.ts';
 
@@ -145,6 +148,29 @@ describe('traces (TRACING=on)', () => {
       ],
     ]);
     expect(attempts(exporter.getFinishedSpans())).toEqual([]);
+  });
+
+  it('an answer from the cache while the database cannot be reached is a cache.stale_answer event on its call', async () => {
+    await using cluster = await PostgresCluster.start();
+    await migrateDatabase(cluster.url());
+    await seedDemoData(cluster.url());
+    await using t = await startTestServer(cluster.url(), {
+      TRACING: true,
+      ITEM_CACHE: true,
+      DB_BREAKER_OPEN_AFTER_MS: 300,
+      HEALTH_PROBE_INTERVAL_MS: 100,
+    });
+    const key = { tenantId: 'demo', storeCode: 'S001', itemCode: '1001' };
+    await t.api.getItemDetail(key); // cached
+    await cluster.stop('fast');
+    for (const give = performance.now() + 5_000; !t.server.db.breaker.isOpen && performance.now() < give;) await sleep(20);
+    exporter.reset();
+    expect((await t.api.getItemDetail(key, { timeoutMs: 3_000 })).itemCode).toBe('1001');
+    const [call] = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
+    const events = call?.events.map((e) => e.name) ?? [];
+    expect(events).toContain('cache.stale_answer');
+    expect(call?.events.find((e) => e.name === 'cache.stale_answer')?.attributes?.['masterdata.cache.age_ms']).toBeGreaterThanOrEqual(0);
+    expect(call?.attributes['rpc.grpc.status_code']).toBe(0);
   });
 
   it('the service (src/main.ts) with TRACING=on and OTEL_EXPORTER_OTLP_ENDPOINT sends the spans to that collector over OTLP/HTTP', async () => {
