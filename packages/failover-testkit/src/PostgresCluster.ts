@@ -18,6 +18,16 @@ async function pgExec(binary: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/** A temp dir for a server's files, owned by the postgres user when we run as root (`owner`: to chown what goes in). */
+async function serverDir(prefix: string): Promise<{ dir: string; owner: readonly [number, number] | undefined }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!asRoot) return { dir, owner: undefined };
+  const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
+  const owner = [await id('-u'), await id('-g')] as const;
+  chownSync(dir, owner[0], owner[1]);
+  return { dir, owner };
+}
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,14 +53,7 @@ export class PostgresCluster implements PostgresFixture {
 
   /** `tls`: serve TLS with this certificate and key (ssl=on; plaintext is still accepted). */
   static async start(options: { tls?: { cert: string; key: string } } = {}): Promise<PostgresCluster> {
-    const dir = mkdtempSync(join(tmpdir(), 'pgcluster-'));
-    const owner = asRoot
-      ? ([
-          Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
-          Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-        ] as const)
-      : undefined;
-    if (owner) chownSync(dir, owner[0], owner[1]);
+    const { dir, owner } = await serverDir('pgcluster-');
     let extra = '';
     if (options.tls) {
       // The server reads its key only if nobody else may: a copy of its own, mode 0600.
@@ -123,13 +126,7 @@ export class PostgresCluster implements PostgresFixture {
    * plain reads there see what it has replayed. Dispose it before this one.
    */
   async startStandby(): Promise<PostgresCluster> {
-    const dir = mkdtempSync(join(tmpdir(), 'pgstandby-'));
-    if (asRoot)
-      chownSync(
-        dir,
-        Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
-        Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-      );
+    const { dir } = await serverDir('pgstandby-');
     const standby = new PostgresCluster(dir, await freePort(), '');
     await pgExec('pg_basebackup', [
       '-h',
