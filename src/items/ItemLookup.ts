@@ -120,9 +120,10 @@ export class ItemLookup {
     const { rows, position } = await read(
       budget,
       async () => {
-        // Where the server stood before the query (one more round trip, only with a cache):
-        // which read-your-writes tokens the entries may answer.
-        const before = cache ? await items.readPosition() : undefined;
+        // Where the server stood before the query: which read-your-writes tokens the entries may
+        // answer. One more round trip, so only for a query that carries a token: an entry read
+        // without one answers none, and the first token read that misses it fills it with one.
+        const before = cache && readAfter !== undefined ? await items.readPosition() : undefined;
         return { rows: await items.findByCodes(key, codes), position: before };
       },
       readAfter,
