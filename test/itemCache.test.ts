@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/ops/seedDemoData.ts';
 import { ItemServiceClient, type ItemDetail } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { STALE_AGE_KEY, STALE_KEY } from '../src/grpc/createItemService.ts';
 import { metricTotal } from '../harness/metricTotal.ts';
-import { PostgresCluster } from '@pos-masterdata/failover-testkit';
+import type { PostgresCluster } from '@pos-masterdata/failover-testkit';
+import { startSeededCluster } from '../harness/clusterPerFile.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { withClient } from '../harness/TestDatabase.ts';
@@ -16,9 +15,7 @@ import { itemFields } from '../harness/itemFields.ts';
 // LISTEN/NOTIFY invalidation across instances, listener loss, read-your-writes, stale-if-error.
 let pg: PostgresCluster;
 beforeAll(async () => {
-  pg = await PostgresCluster.start();
-  await migrateDatabase(pg.url());
-  await seedDemoData(pg.url());
+  pg = await startSeededCluster();
 });
 afterAll(async () => {
   await pg[Symbol.asyncDispose]();

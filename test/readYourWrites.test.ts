@@ -4,17 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { ChannelPool, ReadAfterSession } from '@pos-masterdata/channel-pool';
-import { PostgresCluster } from '@pos-masterdata/failover-testkit';
+import type { PostgresCluster } from '@pos-masterdata/failover-testkit';
 import { DatabaseEndpoint, decodeReadAfter, encodeReadAfter } from '@pos-masterdata/resilient-prisma';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemFields } from '../harness/itemFields.ts';
+import { startSeededCluster } from '../harness/clusterPerFile.ts';
 import { sleep } from '../harness/runLoad.ts';
 import { startTestServer, type TestServer } from '../harness/startTestServer.ts';
 import { itemServiceApi, type ItemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { ItemServiceClient } from '../src/generated/proto/masterdata/v1/item_service.ts';
 import { READ_AFTER_KEY } from '../src/grpc/readAfterKey.ts';
-import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/ops/seedDemoData.ts';
 
 // A primary and a streaming standby of its own, whose replay the test pauses: plain reads there
 // are as old as the test wants. Two instances of the service, both reading from the standby and
@@ -46,9 +45,7 @@ const instance = (url: string, readUrl: string) =>
   });
 
 beforeAll(async () => {
-  primary = await PostgresCluster.start();
-  await migrateDatabase(primary.url());
-  await seedDemoData(primary.url());
+  primary = await startSeededCluster();
   standby = await primary.startStandby();
   a = await instance(primary.url(), standby.url());
   b = await instance(primary.url(), standby.url());

@@ -10,9 +10,7 @@ import { ChannelPool } from '@pos-masterdata/channel-pool';
 import { itemServiceApi } from '../src/clients/ItemServiceApi.ts';
 import { itemServiceClient } from '../src/clients/itemServiceClient.ts';
 import { runService } from '../harness/runService.ts';
-import { PostgresCluster } from '@pos-masterdata/failover-testkit';
-import { migrateDatabase } from '../src/ops/migrate/migrateDatabase.ts';
-import { seedDemoData } from '../src/ops/seedDemoData.ts';
+import { startSeededCluster } from '../harness/clusterPerFile.ts';
 import { startTestServer } from '../harness/startTestServer.ts';
 import { holdTableLock, TestDatabase } from '../harness/TestDatabase.ts';
 
@@ -151,9 +149,7 @@ describe('traces (TRACING=on)', () => {
   });
 
   it('an answer from the cache while the database cannot be reached is a cache.stale_answer event on its call', async () => {
-    await using cluster = await PostgresCluster.start();
-    await migrateDatabase(cluster.url());
-    await seedDemoData(cluster.url());
+    await using cluster = await startSeededCluster();
     await using t = await startTestServer(cluster.url(), {
       TRACING: true,
       ITEM_CACHE: true,
