@@ -10,7 +10,10 @@ const KEYS: readonly RequestKey[] = ['tenantId', 'storeCode', 'itemCode', 'reque
 /**
  * One audit line per write (every method whose policy is a write), refused ones too: who (the
  * identity authorization established, else the client certificate's), which keys, which request
- * id, and the outcome. Outside authorization in the chain, so it sees its refusals.
+ * id, the status answered (`outcome`) and what happened to the data (`data`: committed,
+ * rolled_back, none, or unknown). A write answered while its COMMIT was still under way (the
+ * deadline, a cancel) says unknown, and a second line (`resolved: true`) says what it came to
+ * once the database answered. Outside authorization in the chain, so it sees its refusals.
  */
 export function auditLog(log: Logger): CallMiddleware {
   return async (request, ctx, next) => {
@@ -20,18 +23,23 @@ export function auditLog(log: Logger): CallMiddleware {
       const value = requestKey(request, key);
       if (value !== undefined) keys[key] = value;
     }
-    const audit = (code: Status) => {
+    const { writes } = ctx;
+    const audit = (code: Status, resolved = false) => {
       const caller = ctx.identity ?? callerOf(ctx.authContext())?.label ?? 'anonymous';
       const outcome = Status[code] ?? String(code);
       const method = ctx.method.name;
-      log.info({ event: 'audit', caller, method, ...keys, outcome }, `audit: ${caller} ${method} ${outcome}`);
+      const data = writes.outcome;
+      const line = `audit: ${caller} ${method} ${outcome}, data ${data}${resolved ? ' (resolved after the answer)' : ''}`;
+      log.info({ event: 'audit', caller, method, ...keys, outcome, data, ...(resolved ? { resolved } : {}) }, line);
     };
     try {
       const response = await next(request, ctx);
       audit(Status.OK);
       return response;
     } catch (error) {
-      audit(ctx.convertError(error).serviceError.code ?? Status.UNKNOWN);
+      const code = ctx.convertError(error).serviceError.code ?? Status.UNKNOWN;
+      audit(code);
+      if (writes.committing) void writes.settled.then(() => audit(code, true));
       throw error;
     }
   };

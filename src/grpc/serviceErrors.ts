@@ -15,5 +15,5 @@ const DOMAIN_STATUS: Record<DomainErrorKind, Status> = {
 export const SERVICE_ERRORS: ErrorMapping = {
   domain: [(error) => (error instanceof DomainError ? { code: DOMAIN_STATUS[error.kind], message: error.message } : undefined)],
   commitOutcomeUnknownMessage:
-    'the connection was lost while committing and the outcome could not be confirmed; repeat the call with the same request_id',
+    'the write may have been applied (its COMMIT was under way when the connection was lost or the deadline passed); repeat the call with the same request_id',
 };

@@ -129,6 +129,32 @@ describe('CallChain', () => {
     await vi.waitFor(() => expect(got).toHaveLength(1));
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ path: READ.path, code: Status.DEADLINE_EXCEEDED, tenant: 'acme' });
-    expect(records[0]?.ms).toBeGreaterThanOrEqual(35);
+    // Answered answerMarginMs (5 ms) before the transport's deadline, less Date.now's 1 ms grain.
+    expect(records[0]?.ms).toBeGreaterThanOrEqual(33);
+  });
+
+  it('a write whose COMMIT is under way at the deadline is answered as of unknown outcome, never DEADLINE_EXCEEDED', async () => {
+    const { got, callback } = answers();
+    const WRITE = { ...READ, access: 'write' as const };
+    let finish: (value: string) => void = () => undefined;
+    chain()
+      .use(callDeadline)
+      .unary(WRITE, (_request, ctx) => {
+        ctx.writes.commitSent();
+        return new Promise<string>((resolve) => (finish = resolve));
+      })(fakeCall(30), callback);
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    expect(got[0]?.error).toMatchObject({ code: Status.UNAVAILABLE });
+    expect(got[0]?.error?.details).toMatch(/may have been applied/);
+    finish('late');
+  });
+
+  it('a write not yet committing at the deadline is answered DEADLINE_EXCEEDED', async () => {
+    const { got, callback } = answers();
+    chain()
+      .use(callDeadline)
+      .unary({ ...READ, access: 'write' }, () => new Promise<string>(() => undefined))(fakeCall(30), callback);
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    expect(got[0]?.error).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
   });
 });

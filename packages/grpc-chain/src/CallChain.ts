@@ -2,6 +2,7 @@ import { Metadata, status as Status, type handleUnaryCall, type ServerUnaryCall 
 import type { MethodPolicy } from './methodPolicies.ts';
 import { ServerError } from './ServerError.ts';
 import { DEADLINE_EXCEEDED_MESSAGE, toServiceError, type ConvertedError, type ErrorMapping } from './toServiceError.ts';
+import { WriteOutcome } from './WriteOutcome.ts';
 
 /** What TLS says of the caller (grpc-js's AuthContext, which it does not export). */
 export type CallAuthContext = ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']>;
@@ -11,10 +12,15 @@ export interface CallContext {
   /** The method and its policy, read from the proto. */
   readonly method: MethodPolicy;
   readonly metadata: Metadata;
-  /** performance.now() value of the call's deadline: the client's, else the server's default. */
+  /**
+   * performance.now() value by which the call answers: the client's deadline (else the server's
+   * default) less `answerMarginMs`, so the answer goes out before grpc-js's own deadline timer.
+   */
   readonly deadline: number;
   /** Aborted when the client cancels or the deadline passes; its reason is the status to answer. */
   readonly signal: AbortSignal;
+  /** What the call's writes came to (the call scope reports it; the deadline and an audit read it). */
+  readonly writes: WriteOutcome;
   /** Trailing metadata sent with a successful answer (a staleness flag, say). */
   readonly trailers: Metadata;
   /** The caller's TLS identity (its certificate), when the connection has one. */
@@ -44,6 +50,12 @@ export type CallMiddleware<Ext = object, Needs extends CallContext = CallContext
 export interface CallChainSettings {
   /** Applied when the client sent no deadline, so no call can hold a connection forever. */
   readonly defaultDeadlineMs: number;
+  /**
+   * How long before the transport's deadline the call answers (default 5 ms). grpc-js answers
+   * DEADLINE_EXCEEDED by itself at the deadline; the chain must have said first whether a write
+   * that was committing may have landed.
+   */
+  readonly answerMarginMs?: number;
   /** An error no table knows (a bug): logged with its stack, answered as a bare INTERNAL. */
   readonly onInternalError: (error: unknown, method: string) => void;
   /** Your domain errors' statuses and your wording (see toServiceError). */
@@ -83,13 +95,13 @@ export class CallChain<Ctx extends CallContext = CallContext> {
 
   /** A grpc-js unary handler that runs `handler` inside this chain. */
   unary<Req, Res>(method: MethodPolicy, handler: (request: Req, ctx: Ctx) => Promise<Res>): handleUnaryCall<Req, Res> {
-    const { defaultDeadlineMs, onInternalError, errors = {} } = this.#settings;
+    const { defaultDeadlineMs, onInternalError, errors = {}, answerMarginMs = 5 } = this.#settings;
     const convertError = (error: unknown) => toServiceError(error, errors);
     const run = this.#run;
     // The chain passes requests on as `unknown`; this is the request grpc-js decoded for `method`.
     const inner: Next<Ctx> = (request, ctx) => handler(request as Req, ctx);
     return (call: ServerUnaryCall<Req, Res>, callback) => {
-      const deadline = performance.now() + remainingMs(call.getDeadline(), defaultDeadlineMs);
+      const deadline = performance.now() + Math.max(0, remainingMs(call.getDeadline(), defaultDeadlineMs) - answerMarginMs);
       const controller = new AbortController();
       const onCancelled = () => controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client'));
       call.once('cancelled', onCancelled);
@@ -102,6 +114,7 @@ export class CallChain<Ctx extends CallContext = CallContext> {
         metadata: call.metadata,
         deadline,
         signal: controller.signal,
+        writes: new WriteOutcome(),
         trailers: new Metadata(),
         authContext: () => call.getAuthContext(),
         identity: undefined,

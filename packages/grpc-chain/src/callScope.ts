@@ -1,4 +1,4 @@
-import type { AccessMode, CallBudget, RunOptions } from '@pos-masterdata/resilient-prisma';
+import { DbFailure, type AccessMode, type CallBudget, type RunOptions } from '@pos-masterdata/resilient-prisma';
 import type { CallContext, CallMiddleware } from './CallChain.ts';
 import type { ReadAfterContext } from './readAfterWrites.ts';
 
@@ -27,17 +27,28 @@ export function callScope(db: ScopeRunner): CallMiddleware<ScopeContext, CallCon
   return async (request, ctx, next) => {
     let effects: (() => void)[] = [];
     const scoped = Object.assign(ctx, { onCommit: (effect: () => void) => void effects.push(effect) });
-    const response = await db.run(
-      ctx.method.access,
-      ctx,
-      () => {
-        // A new attempt: what the rolled-back one registered is forgotten.
-        effects = [];
-        return next(request, scoped);
-      },
-      // A read-your-writes position, when readAfterWrites is in the chain and the call sent a token.
-      { idempotent: ctx.method.idempotent, readAfter: ctx.readAfter },
-    );
+    const { access } = ctx.method;
+    const { writes } = ctx;
+    // The deadline and the signal are the call's; the database says when a COMMIT goes out.
+    const budget: CallBudget = { deadline: ctx.deadline, signal: ctx.signal, onCommitSent: () => writes.commitSent() };
+    let response: unknown;
+    try {
+      response = await db.run(
+        access,
+        budget,
+        () => {
+          // A new attempt: what the rolled-back one registered is forgotten.
+          effects = [];
+          return next(request, scoped);
+        },
+        // A read-your-writes position, when readAfterWrites is in the chain and the call sent a token.
+        { idempotent: ctx.method.idempotent, readAfter: ctx.readAfter },
+      );
+    } catch (error) {
+      if (access === 'write') writes.settle(error instanceof DbFailure && error.commitOutcomeUnknown ? 'unknown' : 'rolled_back');
+      throw error;
+    }
+    if (access === 'write') writes.settle('committed');
     for (const effect of effects) effect();
     return response;
   };

@@ -6,8 +6,10 @@ export { readAfterWrites, type ReadAfterContext, type ReadAfterTokens, type Read
 export { callLog, callRecorder, type CallDurationHistogram, type CallLogOptions, type CallRecord } from './callLog.ts';
 export { methodPolicies, policiesFromPackageDefinition, type MethodPolicy } from './methodPolicies.ts';
 export { ServerError } from './ServerError.ts';
+export { WriteOutcome, type DataOutcome } from './WriteOutcome.ts';
 export {
   COMMIT_OUTCOME_UNKNOWN_MESSAGE,
+  COMMIT_WITHHELD_MESSAGE,
   DEADLINE_EXCEEDED_MESSAGE,
   RETRY_PUSHBACK_KEY,
   toServiceError,

@@ -4,6 +4,10 @@ import { ServerError } from './ServerError.ts';
 
 export const DEADLINE_EXCEEDED_MESSAGE = 'the deadline passed before the database answered; retry with a longer deadline';
 
+/** A write rolled back instead of committing at its deadline: saying "nothing was written" is the point. */
+export const COMMIT_WITHHELD_MESSAGE =
+  'the deadline passed before the write could commit: it was rolled back and nothing was written; retry with a longer deadline';
+
 /** gRPC's standard trailer for "retry after this many ms" (gRFC A6), read by grpc retry policies. */
 export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
@@ -39,7 +43,7 @@ export interface ErrorMapping {
 }
 
 export const COMMIT_OUTCOME_UNKNOWN_MESSAGE =
-  'the connection was lost while committing and the outcome could not be confirmed; read before you repeat the call';
+  'the write may have been applied: its COMMIT was under way when the connection was lost or the deadline passed, and its outcome could not be confirmed; read before you repeat the call';
 
 export interface ConvertedError {
   readonly serviceError: Partial<ServiceError>;
@@ -65,7 +69,8 @@ export function toServiceError(error: unknown, mapping: ErrorMapping = {}): Conv
     };
   }
   if (error instanceof DbFailure && error.deadlineBound) {
-    return { serviceError: build(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE), internal: false };
+    const message = error.commitWithheld ? COMMIT_WITHHELD_MESSAGE : DEADLINE_EXCEEDED_MESSAGE;
+    return { serviceError: build(Status.DEADLINE_EXCEEDED, message), internal: false };
   }
   const kind = error instanceof DbFailure ? error.classification.kind : classifyDbError(error).kind;
   const [code, message] = DB_STATUS[kind];

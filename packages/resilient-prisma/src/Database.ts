@@ -7,13 +7,16 @@ import { CircuitOpenError, DatabaseBreaker } from './DatabaseBreaker.ts';
 import type { DatabaseEvents, PoolRole } from './DatabaseEvents.ts';
 import { DatabaseSide, type Route } from './DatabaseSide.ts';
 import { resolveDatabaseSettings, type DatabaseOptions, type DatabaseSettings } from './databaseSettings.ts';
-import { DbFailure, type FailurePhase } from './DbFailure.ts';
+import { CommitWithheldError, DbFailure, type FailurePhase } from './DbFailure.ts';
 import { DbScope, type AccessMode, type PrismaClientLike, type RawQueryable, type ScopedClient } from './DbScope.ts';
 import { DEFAULT_HINTS } from './misconfigurationHints.ts';
 import type { ResilientPool } from './ResilientPool.ts';
 import { ReadYourWrites } from './ReadYourWrites.ts';
 import { resolveCommitOutcome, type TransactionOrigin } from './resolveCommitOutcome.ts';
 import { transactionPreludeSql } from './transactionPrelude.ts';
+
+/** How long a COMMIT lost after its caller was answered is still resolved (for the audit, the events). */
+const RESOLVE_AFTER_ANSWER_MS = 2_000;
 
 /** One call's database work, as `run` was given it, and the side it runs on. */
 interface Call<C extends PrismaClientLike, T> {
@@ -22,6 +25,8 @@ interface Call<C extends PrismaClientLike, T> {
   readonly budget: CallBudget;
   readonly work: () => Promise<T>;
   readonly options: RunOptions;
+  /** An earlier attempt's COMMIT was lost with its outcome unresolved (an idempotent write being repeated). */
+  commitAmbiguous: boolean;
 }
 
 /** Makes one side of the database (its pools, gate and routing). */
@@ -37,6 +42,12 @@ export interface CallBudget {
   /** performance.now() value after which nobody waits for the answer. */
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /**
+   * Called synchronously at the moment a write's COMMIT is decided (each attempt's): from then on
+   * neither the deadline nor a cancel can undo the write, so whoever answers the caller must wait
+   * for the outcome or say it is unknown, never that the write failed.
+   */
+  readonly onCommitSent?: () => void;
 }
 
 export interface RunOptions {
@@ -112,7 +123,7 @@ export class Database<C extends PrismaClientLike> {
   /** Runs `work` in a call scope: reads on the read pool without a transaction, writes in an interactive transaction. */
   async run<T>(mode: AccessMode, budget: CallBudget, work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const side = mode === 'write' ? this.#write : this.#read;
-    const call: Call<C, T> = { side, mode, budget, work, options };
+    const call: Call<C, T> = { side, mode, budget, work, options, commitAmbiguous: false };
     if (!this.#settings.resilient) return this.#attempt(call, 0);
     const { tracer } = this.#settings;
     const queuedAt = tracer ? performance.now() : 0;
@@ -158,7 +169,7 @@ export class Database<C extends PrismaClientLike> {
 
   /** The one retry (p-retry): only for failures the table calls retryable, only while the deadline holds it. */
   async #withRetry<T>(call: Call<C, T>): Promise<T> {
-    const { side, budget } = call;
+    const { side } = call;
     let attempts = 0;
     try {
       const result = await pRetry(
@@ -171,7 +182,9 @@ export class Database<C extends PrismaClientLike> {
           retries: this.breaker.probing ? 0 : 1,
           minTimeout: 10,
           factor: 1,
-          signal: budget.signal,
+          // No `signal`: p-retry would throw the abort reason even over an attempt that succeeded,
+          // turning a write that committed after a cancel into "cancelled". A cancelled call is
+          // not retried (#canRetry), and a write not yet committing rolls back (#refuseLateCommit).
           shouldRetry: ({ error }) => error instanceof DbFailure && error.retryable,
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
             if (retriesLeft > 0 && error instanceof DbFailure && error.retryable) {
@@ -229,14 +242,21 @@ export class Database<C extends PrismaClientLike> {
         prisma.$transaction(
           async (tx) => {
             if (resilient) {
-              const withOrigin = mode === 'write' && !options.idempotent;
+              // Every write learns where it runs: a COMMIT lost after its caller was answered (or
+              // with no time for the idempotent repeat) is still resolved, for the audit if not the caller.
+              const withOrigin = mode === 'write';
               const [row] = await tx.$queryRawUnsafe<TransactionOrigin[]>(transactionPreludeSql(this.#settings, withOrigin));
               if (withOrigin) progress.origin = row;
             }
             const value = await this.scope.run({ ...state, db: transactionClient<C>(tx) }, work);
+            // The last moment the write can still be undone. Past the deadline or with the caller
+            // gone, a commit would be heard by nobody, and the caller would take it for a failure:
+            // roll back instead (the throw makes Prisma send ROLLBACK).
+            if (resilient && mode === 'write') this.#refuseLateCommit(call);
             // From here on Prisma sends COMMIT: a lost connection no longer means "not written".
             progress.phase = 'commit';
             progress.result = { value };
+            if (resilient) budget.onCommitSent?.();
             return value;
           },
           {
@@ -250,6 +270,7 @@ export class Database<C extends PrismaClientLike> {
         ),
       );
     } catch (error) {
+      if (error instanceof CommitWithheldError) throw this.#withheld(call, error);
       const { phase, origin, result } = progress;
       const failure = this.#failure(side, route, error, generation, attempt, phase, budget);
       if (!(failure instanceof DbFailure) || phase !== 'commit') throw failure;
@@ -258,19 +279,53 @@ export class Database<C extends PrismaClientLike> {
       if (mode !== 'write')
         throw new DbFailure(classification, { phase, retryable: classification.retry && this.#canRetry(budget), cause: error });
       if (!classification.ambiguousAtCommit) throw failure;
-      if (options.idempotent && resilient) {
+      if (options.idempotent && resilient && this.#canRetry(budget)) {
         this.events.emit('commitOutcome', { outcome: 'idempotent-retry' });
         this.#settings.tracer?.step({ step: 'commitOutcome', outcome: 'idempotent-retry' });
-        const retryable = this.#canRetry(budget);
-        throw new DbFailure(classification, { phase, retryable, commitOutcomeUnknown: !retryable, cause: error });
+        call.commitAmbiguous = true;
+        throw new DbFailure(classification, { phase, retryable: true, cause: error });
       }
-      const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(pool, origin, budget.deadline);
+      // Asked until the deadline while the caller waits; once it was answered (aborted: the answer
+      // said "unknown"), a little longer, so that what became of the write is still known.
+      const lostAt = performance.now();
+      const until = () => (budget.signal.aborted ? Math.max(budget.deadline, lostAt + RESOLVE_AFTER_ANSWER_MS) : budget.deadline);
+      const outcome = origin === undefined ? 'unknown' : await resolveCommitOutcome(pool, origin, until);
       this.events.emit('commitOutcome', { outcome });
       this.#settings.tracer?.step({ step: 'commitOutcome', outcome });
       if (outcome === 'committed' && result) return result.value;
       if (outcome === 'aborted') throw new DbFailure(classification, { phase, retryable: this.#canRetry(budget), cause: error });
       throw new DbFailure(classification, { phase, retryable: false, commitOutcomeUnknown: true, cause: error });
     }
+  }
+
+  /** Throws (so Prisma rolls back) when a write may no longer commit: the call was cancelled, or too little of its deadline is left. */
+  #refuseLateCommit(call: Call<C, unknown>): void {
+    const { signal, deadline } = call.budget;
+    const reserve = this.#settings.commitReserveMs;
+    if (signal.aborted) throw new CommitWithheldError('cancelled', 'the call was cancelled before COMMIT', { cause: signal.reason });
+    const left = deadline - performance.now();
+    if (left < reserve)
+      throw new CommitWithheldError(
+        'deadline',
+        `${Math.max(0, Math.round(left))} ms of the deadline left, ${reserve} ms reserved for COMMIT`,
+      );
+  }
+
+  /**
+   * What a withheld COMMIT answers: the caller's own cancellation (signal.reason, as fetch does),
+   * or a deadline failure saying nothing was written. After an earlier attempt's COMMIT with an
+   * unknown outcome, neither is true: the first attempt may have landed.
+   */
+  #withheld(call: Call<C, unknown>, withheld: CommitWithheldError): unknown {
+    const { side, budget, commitAmbiguous } = call;
+    this.events.emit('commitWithheld', { pool: side.role, reason: withheld.reason, afterUnknownCommit: commitAmbiguous });
+    const classification = classifyDbError(withheld);
+    if (commitAmbiguous) {
+      this.events.emit('commitOutcome', { outcome: 'unknown' });
+      return new DbFailure(classification, { phase: 'commit', retryable: false, commitOutcomeUnknown: true, cause: withheld });
+    }
+    if (budget.signal.aborted) return budget.signal.reason;
+    return new DbFailure(classification, { phase: 'work', retryable: false, deadlineBound: true, commitWithheld: true, cause: withheld });
   }
 
   #failure(

@@ -21,6 +21,8 @@ export interface DatabaseEvents {
   retryOutcome: [{ pool: PoolRole; outcome: 'succeeded' | 'failed' }];
   /** 'idempotent-retry': the outcome is found by running the idempotent write again. */
   commitOutcome: [{ outcome: CommitOutcome | 'idempotent-retry' }];
+  /** A write rolled back instead of committing: its call was cancelled, or too little of its deadline was left. */
+  commitWithheld: [{ pool: PoolRole; reason: 'cancelled' | 'deadline'; afterUnknownCommit: boolean }];
   clientError: [{ pool: PoolRole; generation: number; message: string }];
   admitted: [{ pool: PoolRole; waitedMs: number; queued: number }];
   admissionRejected: [{ pool: PoolRole; reason: AdmissionRejection; queued: number }];

@@ -35,6 +35,9 @@ export function attachLogger(db: EventSource, log: EventLogger): void {
   events.on('retry', (e) => log.info({ event: 'db_retry', ...e }, `retrying once on a fresh connection after ${e.kind}`));
   events.on('retryOutcome', (e) => log.info({ event: 'db_retry_outcome', retried: true, ...e }, `retry ${e.outcome}`));
   events.on('commitOutcome', (e) => log.warn({ event: 'commit_outcome', ...e }, `connection lost at COMMIT; outcome ${e.outcome}`));
+  events.on('commitWithheld', (e) =>
+    log.info({ event: 'commit_withheld', ...e }, `COMMIT withheld (${e.reason}): the write was rolled back, nothing written`),
+  );
   events.on('clientError', (e) => log.debug({ event: 'db_client_error', ...e }, 'idle database connection failed'));
   events.on('writerFound', (e) => log.info({ event: 'db_writer', ...e }, `${e.pool} pool generation ${e.generation} writes to ${e.host}`));
   events.on('replicaChanged', (e) =>

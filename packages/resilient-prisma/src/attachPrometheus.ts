@@ -32,6 +32,12 @@ export function attachPrometheus(db: EventSource, registry: Registry, { prefix }
       labelNames: ['pool', 'outcome'] as const,
       registers,
     }),
+    commitsWithheld: new Counter({
+      name: `${prefix}_db_commits_withheld_total`,
+      help: 'Writes rolled back instead of committed, because their call was cancelled or its deadline was too near',
+      labelNames: ['pool', 'reason'] as const,
+      registers,
+    }),
     commitOutcomes: new Counter({
       name: `${prefix}_db_commit_outcomes_resolved_total`,
       help: 'Connections lost at COMMIT, by resolved outcome',
@@ -100,6 +106,7 @@ export function attachPrometheus(db: EventSource, registry: Registry, { prefix }
   events.on('rebuild', (e) => m.rebuilds.inc({ pool: e.pool, reason: e.reason }));
   events.on('retryOutcome', (e) => m.retries.inc({ pool: e.pool, outcome: e.outcome }));
   events.on('commitOutcome', (e) => m.commitOutcomes.inc({ outcome: e.outcome }));
+  events.on('commitWithheld', (e) => m.commitsWithheld.inc({ pool: e.pool, reason: e.reason }));
   events.on('admitted', (e) => {
     m.admissionWait.observe({ pool: e.pool }, e.waitedMs / 1000);
     m.admissionQueue.set({ pool: e.pool }, e.queued);

@@ -71,6 +71,8 @@ const RULES: readonly Rule[] = [
   ['saturated', code('ADMISSION_REJECTED')],
   ['connection_lost', code('CONNECTION_UNRESPONSIVE')],
   ['timeout', code('STATEMENT_CANCELLED')],
+  // A write's COMMIT withheld at its deadline or cancel, or still under way when the answer was due.
+  ['timeout', code('COMMIT_WITHHELD', 'COMMIT_PENDING')],
   ['read_only', code('25006', 'READ_ONLY_SERVER')],
   ['read_only', message(/read-only transaction|during recovery|server is read-only/i)],
   // Waiting for a slot is saturation, not an outage: pg-pool's queue timeout (the waiting-client

@@ -9,6 +9,12 @@ import type { MisconfigurationHints } from './misconfigurationHints.ts';
 export interface DatabaseSettings<C> extends SideSettings<C> {
   /** A retry starts only if at least this much of the call's deadline is left. */
   readonly retryMinRemainingMs: number;
+  /**
+   * A write's COMMIT is sent only if at least this much of the call's deadline is left (the time for
+   * COMMIT and for its answer to reach the caller); with less, or once the call was cancelled, the
+   * transaction is rolled back and the caller is told nothing was written.
+   */
+  readonly commitReserveMs: number;
   readonly breaker: BreakerSettings;
   /** Your wording of the misconfiguration hints, naming your own settings (the defaults name none). */
   readonly hints: MisconfigurationHints;
@@ -40,6 +46,7 @@ export const DEFAULT_SETTINGS = {
   resilient: true,
   minRebuildIntervalMs: 1_000,
   retryMinRemainingMs: 100,
+  commitReserveMs: 10,
   admissionQueueMax: 10_000,
   cancelGraceMs: 250,
   breaker: { openAfterMs: 2_000, halfOpenAfterMs: 500 },

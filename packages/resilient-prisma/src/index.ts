@@ -11,7 +11,7 @@ export {
   type ScopedClient,
   type ScopedClientSource,
 } from './DbScope.ts';
-export { DbFailure, type FailurePhase } from './DbFailure.ts';
+export { CommitPendingError, CommitWithheldError, commitPending, DbFailure, type FailurePhase } from './DbFailure.ts';
 export { classifyDbError, causeChain, POLICY, type DbErrorClass, type DbErrorKind, type DbErrorPolicy } from './classifyDbError.ts';
 export { DEFAULT_HINTS, type MisconfigurationHints, type MisconfigurationReason } from './misconfigurationHints.ts';
 export {

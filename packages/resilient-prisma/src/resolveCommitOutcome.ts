@@ -19,10 +19,11 @@ export const TRANSACTION_ORIGIN_SQL = 'SELECT pg_current_xact_id()::text AS txid
  * the last transaction id it replayed and may hand the lost transaction's id to another
  * transaction, so its pg_xact_status would describe somebody else's work. A different
  * instance (failover, or a restart) therefore means 'unknown'. 'in progress' means the server
- * has not yet noticed the dead session: ask again until it has.
+ * has not yet noticed the dead session: ask again until it has, for as long as `until()` (a
+ * performance.now() value, asked each time: it moves once the caller has been answered) allows.
  */
-export async function resolveCommitOutcome(pool: pg.Pool, origin: TransactionOrigin, deadline: number): Promise<CommitOutcome> {
-  while (performance.now() < deadline) {
+export async function resolveCommitOutcome(pool: pg.Pool, origin: TransactionOrigin, until: () => number): Promise<CommitOutcome> {
+  while (performance.now() < until()) {
     try {
       const { rows } = await pool.query<{ status: string | null; started: string }>(
         'SELECT pg_xact_status($1::xid8) AS status, pg_postmaster_start_time()::text AS started',
