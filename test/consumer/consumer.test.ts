@@ -122,6 +122,31 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
       expect(round, round.errors.join('; ')).toMatchObject({ ok: 20, failed: 0 });
     }
   });
+
+  it('with only resilientPg under load, every backend terminated twice: within max connections, 0 failed reads, fewer failed writes than adapter-pg, every acknowledged write stored once', async () => {
+    type Load = {
+      calls: { reads: { ok: number; failed: number }; writes: { ok: number; failed: number } };
+      acknowledged: string[];
+      maxConnections: number;
+      max: number;
+      terminated: number[];
+      errors: string[];
+    };
+    const env = { ...process.env, DATABASE_URL: db.url() };
+    const layer = JSON.parse((await run(NODE_24, ['dist/adapterLoad.js'], { cwd: dir, env })).stdout) as Load;
+    const plain = JSON.parse((await run(NODE_24, ['dist/adapterLoad.js', 'plain'], { cwd: dir, env })).stdout) as Load;
+    const line = (label: string, l: Load) =>
+      `${label}: reads ${l.calls.reads.ok} ok / ${l.calls.reads.failed} failed, writes ${l.calls.writes.ok} ok / ${l.calls.writes.failed} failed, ` +
+      `terminated ${l.terminated.join(' + ')}, at most ${l.maxConnections} connections (max ${l.max})`;
+    console.log(`${line('resilientPg', layer)}\n${line('adapter-pg ', plain)}`);
+    expect(layer.terminated.every((n) => n > 0)).toBe(true);
+    expect(layer.maxConnections).toBeLessThanOrEqual(layer.max);
+    expect(layer.calls.reads.failed, layer.errors.join('; ')).toBe(0);
+    expect(layer.calls.writes.failed, layer.errors.join('; ')).toBeLessThanOrEqual(plain.calls.writes.failed);
+    if (plain.calls.writes.failed > 0) expect(layer.calls.writes.failed).toBeLessThan(plain.calls.writes.failed);
+    const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE id = ANY($1)', [layer.acknowledged]);
+    expect(stored[0]?.n).toBe(layer.acknowledged.length);
+  });
 });
 
 function start(node: string, args: string[], env: Record<string, string>): ChildProcess {

@@ -30,6 +30,11 @@ export interface GenerationOptions {
 
 type QueryFn = (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
 
+/** A checkout reached a generation that was replaced meanwhile: take it to the current one. */
+export class GenerationRetiredError extends Error {
+  override readonly name = 'GenerationRetiredError';
+}
+
 /**
  * One generation of a ResilientPool: an inner pg.Pool and an account of its sockets, from the
  * connection being established until the socket is closed (not until pg-pool forgets it), so
@@ -46,6 +51,9 @@ export class PoolGeneration {
   /** The server's last word on each connection's transaction state: 'I' idle, 'T' in one, 'E' failed. */
   readonly #transactionStatus = new Map<pg.Client, string>();
   readonly #options: GenerationOptions;
+  /** Idle connections taken for dead (one of their generation was found dead): never handed out again. */
+  readonly #condemned = new WeakSet<pg.Client>();
+  #retired = false;
   #target: HostTarget | undefined;
   #locating: Promise<void> | undefined;
 
@@ -58,18 +66,59 @@ export class PoolGeneration {
     inner.on('error', () => undefined);
   }
 
+  /**
+   * Connections held against the ceiling: sockets open to the server, and connections pg-pool is
+   * still opening (not yet established, so not yet sockets here, but already a backend there).
+   */
+  get held(): number {
+    const clients = (this.inner as unknown as { _clients?: pg.Client[] })._clients ?? [];
+    let opening = 0;
+    for (const client of clients) if (!this.sockets.has(client)) opening += 1;
+    return this.sockets.size + opening;
+  }
+
+  /**
+   * This generation was replaced: it opens no new connection (so what it holds only shrinks), and
+   * every checkout waiting in its queue is sent to the current generation instead of waiting here
+   * for a connection that may never come back.
+   */
+  retire(): void {
+    this.#retired = true;
+    this.inner.options.max = 0;
+    const queue = (this.inner as unknown as { _pendingQueue?: { callback: (err: Error) => void }[] })._pendingQueue ?? [];
+    for (const waiting of queue.splice(0)) waiting.callback(new GenerationRetiredError('pool generation replaced'));
+  }
+
+  /**
+   * One of this generation's connections was found dead (terminated, reset): the idle ones were
+   * most likely killed with it, and pg notices only once it reads their close. Take them for dead
+   * now, so no statement is handed one of them.
+   */
+  condemnIdle(): void {
+    for (const client of this.sockets) {
+      if (this.#checkedOut.has(client)) continue;
+      this.#condemned.add(client);
+      destroySocket(client);
+    }
+  }
+
   /** Checks a client out and keeps count of it until it is released. */
   async checkout(): Promise<pg.PoolClient> {
     if (this.#options.locate && this.#target === undefined) await this.#locate(this.#options.locate);
     let client: pg.PoolClient;
-    try {
-      client = await this.inner.connect();
-    } catch (error) {
-      // The located host refused a new connection (it went down, or was demoted: the write
-      // pool's connect check): the writer may be elsewhere now, so the next checkout looks again.
-      // A busy pool (waiting for a slot) says nothing about the host.
-      if (classifyDbError(error).probeHealth) this.#target = undefined;
-      throw error;
+    for (;;) {
+      if (this.#retired) throw new GenerationRetiredError('pool generation replaced');
+      try {
+        client = await this.inner.connect();
+      } catch (error) {
+        // The located host refused a new connection (it went down, or was demoted: the write
+        // pool's connect check): the writer may be elsewhere now, so the next checkout looks again.
+        // A busy pool (waiting for a slot) says nothing about the host.
+        if (classifyDbError(error).probeHealth) this.#target = undefined;
+        throw error;
+      }
+      if (!this.#condemned.has(client)) break;
+      client.release(new Error('connection condemned: another of its generation was found dead'));
     }
     this.#checkedOut.set(client, performance.now());
     this.#idleSince.delete(client);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { classifyDbError } from './classifyDbError.ts';
-import { PoolGeneration, StatementCancelledError } from './PoolGeneration.ts';
+import { GenerationRetiredError, PoolGeneration, StatementCancelledError } from './PoolGeneration.ts';
 import type { HostTarget } from './probeHost.ts';
 
 export interface ResilientPoolOptions {
@@ -77,10 +77,10 @@ export class ResilientPool extends pg.Pool {
     return this.#current.target?.label;
   }
 
-  /** Sockets open to the server across the current and every retiring generation. */
+  /** Connections held on the server (open, or being opened) across the current and every retiring generation. */
   get openSockets(): number {
-    let open = this.#current.sockets.size;
-    for (const g of this.#retiring.keys()) open += g.sockets.size;
+    let open = this.#current.held;
+    for (const g of this.#retiring.keys()) open += g.held;
     return open;
   }
 
@@ -100,7 +100,9 @@ export class ResilientPool extends pg.Pool {
 
   /**
    * Replaces the pool if the failure came from the current generation and the last
-   * replacement is old enough. Returns whether this call replaced it.
+   * replacement is old enough. Returns whether this call replaced it. When it may not (too soon
+   * after the last one), the generation's idle connections are taken for dead instead: a second
+   * termination within the rate limit must not hand the next statement a killed connection.
    */
   replace(failedGeneration: number, reason: string): boolean {
     if (this.#closed) return false;
@@ -109,6 +111,7 @@ export class ResilientPool extends pg.Pool {
       this.events.emit('rebuildSkipped', { generation, failedGeneration, why: 'already-replaced' });
       return false;
     }
+    this.#current.condemnIdle();
     // A generation that holds no connection (every connect failed) has nothing stale to throw away.
     if (this.#current.inner.totalCount === 0) {
       this.events.emit('rebuildSkipped', { generation, failedGeneration, why: 'no-connections' });
@@ -140,9 +143,16 @@ export class ResilientPool extends pg.Pool {
   }
 
   async #checkout(): Promise<pg.PoolClient> {
-    if (this.#closed) throw new Error('Pool is closed and is not queryable');
-    this.#applyCeiling();
-    return this.#current.checkout();
+    for (;;) {
+      if (this.#closed) throw new Error('Pool is closed and is not queryable');
+      this.#applyCeiling();
+      try {
+        return await this.#current.checkout();
+      } catch (error) {
+        // Waiting in a generation that was replaced meanwhile: wait in the current one.
+        if (!(error instanceof GenerationRetiredError)) throw error;
+      }
+    }
   }
 
   async #query(config: unknown, values?: unknown): Promise<pg.QueryResult> {
@@ -159,10 +169,10 @@ export class ResilientPool extends pg.Pool {
     }
   }
 
-  /** The current generation may open what the retiring ones leave of the ceiling. */
+  /** The current generation may open what the retiring ones leave of the ceiling (they open no more). */
   #applyCeiling(): void {
     let held = 0;
-    for (const g of this.#retiring.keys()) held += g.sockets.size;
+    for (const g of this.#retiring.keys()) held += g.held;
     const inner = this.#current.inner;
     const max = Math.max(0, this.#ceiling - held);
     if (inner.options.max === max) return;
@@ -184,6 +194,7 @@ export class ResilientPool extends pg.Pool {
   }
 
   #retire(generation: PoolGeneration): void {
+    generation.retire();
     const retiredAt = performance.now();
     const cancelAfter = this.#options.retireCancelAfterMs ?? 1_000;
     const destroyAfter = this.#options.retireTimeoutMs ?? 5_000;

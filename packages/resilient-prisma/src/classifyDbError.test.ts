@@ -136,3 +136,27 @@ describe('classifyDbError on shapes not produced by the capture run', () => {
     expect(classifyDbError({ code: '08P01', severity: 'FATAL', message: text }).kind).toBe(kind);
   });
 });
+
+describe('which lost statements provably did not run (notRun: safe to send again, a write too)', () => {
+  it.each([
+    [
+      'terminated by an administrator (57P01), via Prisma',
+      { code: 'P2039', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01' } } } },
+      true,
+    ],
+    [
+      'never sent: the client knew its connection broken',
+      new Error('Client has encountered a connection error and is not queryable'),
+      true,
+    ],
+    ['lost mid-statement (the outcome is unknown)', new Error('Connection terminated unexpectedly'), false],
+    [
+      'crash shutdown (57P02): the server may have committed',
+      { code: '57P02', severity: 'FATAL', message: 'terminating connection' },
+      false,
+    ],
+    ['a unique violation is no lost connection', { code: '23505', message: 'duplicate key' }, false],
+  ])('%s', (_name, error, notRun) => {
+    expect(classifyDbError(error).notRun).toBe(notRun);
+  });
+});

@@ -41,6 +41,13 @@ export interface DbErrorPolicy {
 
 export interface DbErrorClass extends DbErrorPolicy {
   readonly kind: DbErrorKind;
+  /**
+   * The statement provably did not run, or did not commit: the server ended the session before
+   * answering it (57P01, an administrator's or a failover's termination: the backend aborts the
+   * statement's transaction before it exits), or pg knew the connection dead and never sent it.
+   * Sending it once more is safe, a write too. A connection lost any other way is not this.
+   */
+  readonly notRun: boolean;
   /** For misconfigured: why, and so what to change (MisconfigurationHints words it for the operator's log). */
   readonly hint?: MisconfigurationReason;
 }
@@ -154,12 +161,17 @@ export const POLICY: Readonly<Record<DbErrorKind, DbErrorPolicy>> = {
   application: off,
 };
 
+/** What proves a statement did not run (see DbErrorClass.notRun). */
+const NOT_RUN: readonly ((link: Link) => boolean)[] = [code('57P01'), message(/not queryable/i)];
+
 export function classifyDbError(error: unknown): DbErrorClass {
   const chain = causeChain(error);
   for (const [kind, matches, hint] of RULES) {
-    if (chain.some(matches)) return { kind, ...POLICY[kind], ...(hint === undefined ? {} : { hint }) };
+    if (!chain.some(matches)) continue;
+    const notRun = POLICY[kind].rebuild && NOT_RUN.some((m) => chain.some(m));
+    return { kind, ...POLICY[kind], notRun, ...(hint === undefined ? {} : { hint }) };
   }
-  return { kind: 'application', ...POLICY.application };
+  return { kind: 'application', ...POLICY.application, notRun: false };
 }
 
 /** Every link of the cause chain, flattened; bounded so a cyclic chain cannot loop. */

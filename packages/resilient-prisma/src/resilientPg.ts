@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { classifyDbError } from './classifyDbError.ts';
+import { classifyDbError, type DbErrorClass } from './classifyDbError.ts';
 import { createPgPool, hostTargets } from './createPgPool.ts';
 import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
 import type { DatabaseEvents } from './DatabaseEvents.ts';
@@ -10,8 +9,6 @@ import { DEFAULT_SETTINGS, withoutUndefined } from './databaseSettings.ts';
 import { DEFAULT_HINTS, type MisconfigurationHints } from './misconfigurationHints.ts';
 import { ResilientPool } from './ResilientPool.ts';
 import { WriterFinder } from './WriterFinder.ts';
-
-const RESEND_AFTER_MS = 10;
 
 export interface ResilientPgOptions {
   /** libpq's URL; several hosts: each pool generation connects to the one that is the writer now. */
@@ -87,8 +84,10 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
   /**
    * Every method's rejection passes through #observe; a transaction that startTransaction
    * resolves to is watched the same way, so its statements and its COMMIT are seen too. On the
-   * adapter itself (not inside a transaction), what provably ran nothing is sent once more on the
-   * fresh pool when its connection turned out dead: a BEGIN (startTransaction), or a plain SELECT.
+   * adapter itself (not inside a transaction), what is safe to send again is sent once more, on a
+   * fresh connection, when its connection turned out dead: a BEGIN (startTransaction), a plain
+   * SELECT, and any statement, a write too, that provably did not run (the server ended the
+   * session before answering it, or it was never sent). Never one whose outcome is unknown.
    */
   #watch<T extends object>(target: T, inTransaction = false): T {
     return new Proxy(target, {
@@ -100,22 +99,21 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
           const generation = this.pool.generation;
           const result = once(args);
           if (!(result instanceof Promise)) return result;
-          const resend = !inTransaction && (key === 'startTransaction' || (key === 'queryRaw' && isPlainSelect(args[0])));
+          const statement = key === 'queryRaw' || key === 'executeRaw';
           return result
             .catch((error: unknown) => {
-              const deadConnection = this.#observe(error, generation);
-              if (!resend || !deadConnection) throw error;
-              this.events.emit('retry', { pool: 'write', kind: classifyDbError(error).kind, attempt: 2 });
-              // A moment first: the pool is not always replaced (at most one rebuild a second), and
-              // the other connections killed with this one are dropped by pg only once their own
-              // close has been read. Sent at once, the query could be handed one of them (seen
-              // when backends were terminated twice within a second).
-              return delay(RESEND_AFTER_MS)
-                .then(() => once(args) as Promise<unknown>)
-                .catch((again: unknown) => {
-                  this.#observe(again, this.pool.generation);
-                  throw again;
-                });
+              const classification = this.#observe(error, generation);
+              const deadConnection = classification.rebuild && classification.retry;
+              const safe =
+                key === 'startTransaction' || (statement && (classification.notRun || (key === 'queryRaw' && isPlainSelect(args[0]))));
+              if (inTransaction || !deadConnection || !safe) throw error;
+              this.events.emit('retry', { pool: 'write', kind: classification.kind, attempt: 2 });
+              // At once: the pool was replaced, or (within its rate limit) its idle connections,
+              // killed with this one, were condemned, so this goes out on a fresh connection.
+              return (once(args) as Promise<unknown>).catch((again: unknown) => {
+                this.#observe(again, this.pool.generation);
+                throw again;
+              });
             })
             .then((resolved: unknown) =>
               key === 'startTransaction' && typeof resolved === 'object' && resolved !== null ? this.#watch(resolved, true) : resolved,
@@ -125,10 +123,10 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
     });
   }
 
-  /** Reports the failure and replaces the pool when it condemns its connections; says whether it did. */
-  #observe(error: unknown, generation: number): boolean {
+  /** Reports the failure and replaces the pool when it condemns its connections. */
+  #observe(error: unknown, generation: number): DbErrorClass {
     const classification = classifyDbError(error);
-    if (!classification.reported) return false;
+    if (!classification.reported) return classification;
     const message = error instanceof Error ? error.message.slice(0, 300) : String(error);
     const { kind, probeHealth, hint } = classification;
     this.events.emit('dbError', { pool: 'write', kind, generation, attempt: 0, phase: 'work', message, probeHealth });
@@ -137,7 +135,7 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
       this.events.emit('misconfigured', { pool: 'write', generation, reason: hint, hint: this.#hints[hint], message });
     }
     if (classification.rebuild) this.pool.replace(generation, kind);
-    return classification.rebuild && classification.retry;
+    return classification;
   }
 }
 
