@@ -65,6 +65,7 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
     {
       maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
       maxMetadataBytes: config.GRPC_MAX_METADATA_BYTES,
+      maxMetadataEntries: config.GRPC_MAX_METADATA_ENTRIES,
       messageTimeoutMs: config.GRPC_MESSAGE_TIMEOUT_MS,
     },
     {
@@ -72,6 +73,20 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
       refused: (refusal) => {
         metrics.transportRejections.inc({ reason: refusal.reason });
         record(refusal);
+        // A body that does not decode is a client sending garbage: the operator sees who, where, how much.
+        if (refusal.reason === 'undecodable')
+          log.warn(
+            {
+              event: 'audit',
+              caller: refusal.peer,
+              method: refusal.path,
+              outcome: 'INTERNAL',
+              data: 'none',
+              undecodable: true,
+              bytes: refusal.bytes,
+            },
+            `audit: ${refusal.peer} ${refusal.path} sent a request that does not decode (${String(refusal.bytes ?? '?')} bytes)`,
+          );
       },
     },
   );

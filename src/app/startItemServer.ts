@@ -2,7 +2,7 @@ import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { readEndpoint, type Config } from '../config/config.ts';
 import { attachLogger, type DatabaseEndpoint, type WritableHealthMonitor } from '@pos-masterdata/resilient-prisma';
-import { callScope, readAfterWrites, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
+import { callScope, http2HeaderLimits, readAfterWrites, reportUndecodable, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
 import type { Tracer } from '@opentelemetry/api';
 import { otelTracer } from '@pos-masterdata/resilient-prisma/opentelemetry';
 import { createServiceDatabase, type ServiceDatabase } from '../db/serviceDatabase.ts';
@@ -147,8 +147,17 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret, 
     else if (deleted > 0) log.info(line, `deleted ${deleted} request ids older than ${cutoff.toISOString()}`);
   });
   const pageTokens = new PageTokenCodec(pageTokenSecret);
-  server.addService(ItemServiceService, createItemService({ items, upserts, pageTokens, lookup: lookups.lookup, calls, scoped }));
-  server.addService(StoreServiceService, createStoreService({ stores: new StoreRepository(db.scope), upserts, pageTokens, scoped }));
+  // Past transportLimits' own limits, Node's HTTP/2 resets only the offending stream.
+  http2HeaderLimits(server);
+  // An undecodable request is answered by grpc-js itself; transportLimits reports it, with its size.
+  server.addService(
+    reportUndecodable(ItemServiceService),
+    createItemService({ items, upserts, pageTokens, lookup: lookups.lookup, calls, scoped }),
+  );
+  server.addService(
+    reportUndecodable(StoreServiceService),
+    createStoreService({ stores: new StoreRepository(db.scope), upserts, pageTokens, scoped }),
+  );
   health.addToServer(server);
   reflectionService().addToServer(server);
 

@@ -17,7 +17,9 @@ export {
   type DomainErrorMapper,
   type ErrorMapping,
 } from './toServiceError.ts';
+export { http2HeaderLimits, type Http2HeaderLimits } from './http2HeaderLimits.ts';
 export {
+  reportUndecodable,
   transportLimits,
   type LimitReason,
   type TransportLimits,
