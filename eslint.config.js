@@ -11,6 +11,7 @@ export default tseslint.config(
       'packages/*/dist',
       'packages/*/examples/generated',
       'test/consumer/project',
+      'test/consumer/cjs',
     ],
   },
   js.configs.recommended,

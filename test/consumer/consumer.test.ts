@@ -15,6 +15,7 @@ import { TestDatabase } from '../../harness/TestDatabase.ts';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROJECT = fileURLToPath(new URL('./project', import.meta.url));
+const CJS_PROJECT = fileURLToPath(new URL('./cjs', import.meta.url));
 const NODE_24 = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'orders-consumer-'));
 let node22: string;
@@ -44,6 +45,13 @@ beforeAll(async () => {
   const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(dir, 'package.json'), PRISMA_HIDE_UPDATE_MESSAGE: '1' };
   await run(NODE_24, ['node_modules/prisma/build/index.js', 'generate', '--schema', 'prisma/schema.prisma'], { cwd: dir, env });
   await run(NODE_24, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: dir });
+  // The same packages from a CommonJS project (NestJS's default), beside it in the same install.
+  cpSync(CJS_PROJECT, join(dir, 'cjs'), { recursive: true });
+  await run(NODE_24, ['../node_modules/prisma/build/index.js', 'generate', '--schema', 'prisma/schema.prisma'], {
+    cwd: join(dir, 'cjs'),
+    env,
+  });
+  await run(NODE_24, ['../node_modules/typescript/bin/tsc', '-p', '.'], { cwd: join(dir, 'cjs') });
   node22 = (await run('npx', ['--yes', 'node@22', '-p', 'process.execPath'], { cwd: dir, timeout: 300_000 })).stdout.trim();
   db = await TestDatabase.create({ migrate: false, seed: false });
   await db.query(
@@ -106,6 +114,27 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
       await stop(server);
     }
   });
+
+  it.each([
+    ['22', () => node22],
+    ['24', () => NODE_24],
+  ])(
+    'compiled as CommonJS (module: commonjs, node10 resolution) and run on Node %s: require() loads every package, late and cancelled writes are rolled back',
+    async (version, node) => {
+      const { stdout } = await run(node(), ['cjs/dist/main.js'], { cwd: dir, env: { ...process.env, DATABASE_URL: db.url() } });
+      const result = JSON.parse(stdout) as Record<string, unknown>;
+      expect(String(result.node)).toMatch(new RegExp(`^v${version}\\.`));
+      expect(result).toMatchObject({
+        found: true,
+        late: true,
+        cancelled: true,
+        left: 0,
+        kind: 'connection_lost',
+        channels: 1,
+        chain: 'function',
+      });
+    },
+  );
 
   it('with only resilientPg as its adapter: after each termination the next calls succeed, with no restart', async () => {
     type Rounds = { rounds: { terminated: number; ok: number; failed: number; errors: string[] }[] };
