@@ -10,10 +10,12 @@ import { migrateDatabase } from './ops/migrate/migrateDatabase.ts';
 import { seedDemoData } from './ops/seedDemoData.ts';
 import { embeddedDatabaseConfig, startEmbeddedDatabase, type EmbeddedDatabase } from './ops/startEmbeddedDatabase.ts';
 import { createLogger } from './log/createLogger.ts';
+import { routeGrpcJsLog } from './log/routeGrpcJsLog.ts';
 import { startOtlpTracing } from './ops/startOtlpTracing.ts';
 
 const config = loadOrExit(loadConfig, process.env);
 const log = createLogger(config.LOG_LEVEL);
+routeGrpcJsLog(log);
 const tracing = config.TRACING ? startOtlpTracing(process.env) : undefined;
 if (config.TRACING)
   log.info(

@@ -49,10 +49,34 @@ export class BearerTokens {
       return payload.sub;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
-      const code = (error as { code?: unknown }).code;
-      throw new InvalidTokenError(
-        typeof code === 'string' ? code.replace(/^ERR_/, '').toLowerCase().replaceAll('_', ' ') : 'it cannot be verified',
-      );
+      throw new InvalidTokenError(whyRefused(error as { code?: unknown; claim?: unknown }));
     }
   }
+}
+
+/** jose's error codes, in the caller's words (the README's): why a token was refused, never the token. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  ERR_JWT_EXPIRED: 'it has expired',
+  ERR_JWKS_NO_MATCHING_KEY: 'it is signed with an unknown key',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'its key id matches more than one key',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'its signature does not verify',
+  ERR_JOSE_NOT_SUPPORTED: 'its algorithm is not supported',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'its algorithm is not allowed',
+  ERR_JWS_INVALID: 'it is not a well-formed JWT',
+  ERR_JWT_INVALID: 'it is not a well-formed JWT',
+};
+
+/** Claims jose checks, by the `claim` its ERR_JWT_CLAIM_VALIDATION_FAILED names. */
+const CLAIMS: Readonly<Record<string, string>> = {
+  aud: 'wrong audience',
+  iss: 'wrong issuer',
+  nbf: 'it is not valid yet',
+  iat: 'its issue time is not valid',
+  exp: 'it has expired',
+};
+
+function whyRefused(error: { code?: unknown; claim?: unknown }): string {
+  if (error.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && typeof error.claim === 'string')
+    return CLAIMS[error.claim] ?? `its ${error.claim} claim is not valid`;
+  return (typeof error.code === 'string' ? REFUSALS[error.code] : undefined) ?? 'it cannot be verified';
 }
