@@ -95,6 +95,9 @@ export class CallChain<Ctx extends CallContext = CallContext> {
 
   /** A grpc-js unary handler that runs `handler` inside this chain. */
   unary<Req, Res>(method: MethodPolicy, handler: (request: Req, ctx: Ctx) => Promise<Res>): handleUnaryCall<Req, Res> {
+    // `policies.GetOrdr` (a name the proto does not have) is undefined: refuse it when binding, not per call.
+    if ((method as MethodPolicy | undefined) === undefined)
+      throw new TypeError('CallChain.unary: no method policy (a method name the proto does not have?)');
     const { defaultDeadlineMs, onInternalError, errors = {}, answerMarginMs = 5 } = this.#settings;
     const convertError = (error: unknown) => toServiceError(error, errors);
     const run = this.#run;

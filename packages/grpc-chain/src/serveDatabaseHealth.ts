@@ -19,13 +19,18 @@ export interface DatabaseHealthOptions {
   /** After the statuses were set (a metric, a log line). */
   readonly onChange?: (serving: boolean) => void;
   readonly onProbe?: (result: ProbeResult) => void;
+  /**
+   * Start probing now (default true): a monitor nobody started would leave health NOT_SERVING
+   * forever. false: you call `.start()` yourself (with the server, say); it is idempotent.
+   */
+  readonly start?: boolean;
 }
 
 /**
  * gRPC health from the database: every name is SERVING while a writable host answers, and the
  * same probe feeds the circuit breaker (watchWritable). Sets NOT_SERVING at once, so nothing is
- * routed here before the first probe has answered. Start the monitor it returns with the server,
- * stop it at shutdown.
+ * routed here before the first probe has answered. The monitor it returns is started (unless
+ * `start: false`); stop it at shutdown.
  */
 export function serveDatabaseHealth<C extends PrismaClientLike>(
   db: Database<C>,
@@ -36,7 +41,7 @@ export function serveDatabaseHealth<C extends PrismaClientLike>(
     for (const name of options.services) health.setStatus(name, status);
   };
   setAll('NOT_SERVING');
-  return watchWritable(db, {
+  const monitor = watchWritable(db, {
     intervalMs: options.intervalMs,
     ...(options.onProbe ? { onProbe: options.onProbe } : {}),
     onChange: (serving) => {
@@ -44,4 +49,7 @@ export function serveDatabaseHealth<C extends PrismaClientLike>(
       options.onChange?.(serving);
     },
   });
+  // A failed first probe is a verdict (NOT_SERVING), not an error: the schedule goes on.
+  if (options.start ?? true) void monitor.start().catch(() => undefined);
+  return monitor;
 }

@@ -28,6 +28,7 @@ export class WritableHealthMonitor {
   readonly #options: WritableHealthMonitorOptions;
   #serving: boolean | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #started: Promise<void> | undefined;
   #inFlight: Promise<boolean> | undefined;
   #stopped = false;
   readonly #finder: WriterFinder;
@@ -41,9 +42,10 @@ export class WritableHealthMonitor {
     return this.#serving === true;
   }
 
-  async start(): Promise<void> {
-    await this.check();
-    this.#schedule();
+  /** Probes once, then keeps probing; calling it again returns the same start (one schedule). */
+  start(): Promise<void> {
+    this.#started ??= this.check().then(() => this.#schedule());
+    return this.#started;
   }
 
   /** Probes now (coalesced with a probe already running) and reports the result. */
