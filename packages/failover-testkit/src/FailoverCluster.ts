@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import { freePort } from './PostgresCluster.ts';
 import { TcpProxy } from './TcpProxy.ts';
 import { PgBouncer } from './PgBouncer.ts';
@@ -245,7 +245,20 @@ async function startNode(image: string, extra: string[], env: Record<string, str
   }
 }
 
+/**
+ * testcontainers, loaded only when a FailoverCluster starts: an optional peer, so the Docker-free
+ * fixtures (PostgresCluster, TcpProxy, PgBouncer, Patroni) never load it or its install scripts.
+ */
+async function loadTestcontainers(): Promise<typeof import('testcontainers')> {
+  try {
+    return await import('testcontainers');
+  } catch (error) {
+    throw new Error('FailoverCluster needs testcontainers: npm install --save-dev testcontainers', { cause: error });
+  }
+}
+
 async function startNodeOn(port: number, image: string, extra: string[], env: Record<string, string>): Promise<Node> {
+  const { GenericContainer, Wait } = await loadTestcontainers();
   const container = await new GenericContainer(image)
     .withNetworkMode('host')
     .withLabels({ [FAILOVER_LABEL]: 'true' })
