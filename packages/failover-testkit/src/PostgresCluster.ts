@@ -51,8 +51,8 @@ export class PostgresCluster implements PostgresFixture {
     this.#extra = extra;
   }
 
-  /** `tls`: serve TLS with this certificate and key (ssl=on; plaintext is still accepted). */
-  static async start(options: { tls?: { cert: string; key: string } } = {}): Promise<PostgresCluster> {
+  /** `tls`: serve TLS with this certificate and key (ssl=on; plaintext is still accepted). `port`: default, any free one. */
+  static async start(options: { tls?: { cert: string; key: string }; port?: number } = {}): Promise<PostgresCluster> {
     const { dir, owner } = await serverDir('pgcluster-');
     let extra = '';
     if (options.tls) {
@@ -64,7 +64,7 @@ export class PostgresCluster implements PostgresFixture {
       // Also on 127.0.0.2, an address the certificate does not name (the wrong-host test).
       extra = ` -c ssl=on -c ssl_cert_file='${join(dir, 'server.crt')}' -c ssl_key_file='${join(dir, 'server.key')}' -c listen_addresses=127.0.0.1,127.0.0.2`;
     }
-    const cluster = new PostgresCluster(dir, await freePort(), extra);
+    const cluster = new PostgresCluster(dir, options.port ?? (await freePort()), extra);
     await pgExec('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     await cluster.#ctl(['start', '-w']);
     return cluster;

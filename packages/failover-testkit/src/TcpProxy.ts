@@ -33,9 +33,13 @@ export class TcpProxy implements AsyncDisposable {
     this.#server = net.createServer((client) => this.#accept(client));
   }
 
-  static async start(target: Endpoint): Promise<TcpProxy> {
+  /** Listens on 127.0.0.1, on `options.port` (default: any free port). */
+  static async start(target: Endpoint, options: { port?: number } = {}): Promise<TcpProxy> {
     const proxy = new TcpProxy(target);
-    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      proxy.#server.once('error', reject);
+      proxy.#server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     return proxy;
   }
 
