@@ -150,6 +150,20 @@ describe('CallChain', () => {
     finish('late');
   });
 
+  it('a write that committed but whose answer is still on its way at the deadline is not answered DEADLINE_EXCEEDED', async () => {
+    const { got, callback } = answers();
+    chain()
+      .use(callDeadline)
+      .unary({ ...READ, access: 'write' }, (_request, ctx) => {
+        ctx.writes.commitSent();
+        ctx.writes.settle('committed');
+        return new Promise<string>(() => undefined); // a later step (a token, say) that hangs
+      })(fakeCall(30), callback);
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    expect(got[0]?.error).toMatchObject({ code: Status.UNAVAILABLE });
+    expect(got[0]?.error?.details).toMatch(/may have been applied/);
+  });
+
   it('a write not yet committing at the deadline is answered DEADLINE_EXCEEDED', async () => {
     const { got, callback } = answers();
     chain()

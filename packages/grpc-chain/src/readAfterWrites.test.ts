@@ -46,6 +46,17 @@ describe('readAfterWrites', () => {
     expect(accepted).toEqual(['rw1.1.ff', 'other']);
   });
 
+  it('a write whose token does not come before the deadline answers OK without it, before the deadline', async () => {
+    const { tokens } = fakeTokens(() => new Promise<string>(() => undefined));
+    const onIssueFailed = vi.fn();
+    const wrote = answers();
+    chain(tokens, onIssueFailed).unary(WRITE, () => Promise.resolve('saved'))(fakeCall(40), wrote.callback);
+    await vi.waitFor(() => expect(wrote.got).toHaveLength(1));
+    expect(wrote.got[0]).toMatchObject({ error: null, response: 'saved' });
+    expect(wrote.got[0]?.trailers?.get('x-after')).toEqual([]);
+    expect(onIssueFailed).toHaveBeenCalledOnce();
+  });
+
   it('a write whose token cannot be had still answers OK (it committed), without the trailer', async () => {
     const onIssueFailed = vi.fn();
     const { tokens } = fakeTokens(() => Promise.reject(new Error('writer gone')));

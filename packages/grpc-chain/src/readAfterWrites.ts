@@ -32,10 +32,21 @@ export function readAfterWrites(
 ): CallMiddleware<ReadAfterContext> {
   const issuing = async <Ctx extends CallContext>(request: unknown, ctx: Ctx, next: Next<Ctx & ReadAfterContext>) => {
     const response = await next(request, Object.assign(ctx, { readAfter: undefined }));
+    // The write has committed: its answer must not wait for the token past the deadline (the
+    // caller would be told DEADLINE_EXCEEDED for a write that landed). Given up 1 ms before it,
+    // the OK goes out without a token.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, ctx.deadline - performance.now() - 1));
+    });
     try {
-      ctx.trailers.set(key, await tokens.issue(ctx.deadline));
+      const token = await Promise.race([tokens.issue(ctx.deadline), late]);
+      if (token === undefined) onIssueFailed?.(new Error('no read-your-writes token before the deadline'), ctx.method.path);
+      else ctx.trailers.set(key, token);
     } catch (error) {
       onIssueFailed?.(error, ctx.method.path);
+    } finally {
+      clearTimeout(timer);
     }
     return response;
   };
