@@ -265,7 +265,7 @@ describe('bad input gets a clear status and the server keeps serving', () => {
     expect(stored.unitPrice).toBe('2.50');
   });
 
-  it('refuses a message over 1 MiB with RESOURCE_EXHAUSTED', async () => {
+  it('refuses a message over the receive limit (64 KiB) with RESOURCE_EXHAUSTED', async () => {
     const err = await failure(file.server.api.upsertItem(upsert({ item: fields({ description: 'x'.repeat(2 * 1024 * 1024) }) })));
     expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
   });

@@ -117,7 +117,9 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret, 
   const scoped = calls.use(callScope(db));
   const server = new Server({
     interceptors: [transport],
-    'grpc.max_receive_message_length': 1024 * 1024,
+    // The largest request this API can make is a few KB (100 codes of 64 characters): what a
+    // hostile caller can make every call in flight hold is bounded by this.
+    'grpc.max_receive_message_length': config.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
     'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
     'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': config.GRPC_KEEPALIVE_TIMEOUT_MS,
