@@ -30,4 +30,23 @@ describe('runDrill', () => {
     // The failures are the calls that started during the incident, none before it.
     expect(report.records.filter((r) => r.error !== undefined).every((r) => r.start + r.latencyMs >= report.incidentAt)).toBe(true);
   });
+
+  it('drives anything without a clock of its own (a PostgresCluster, a TcpProxy): times from the drill, the incident as its events', async () => {
+    let down = false;
+    const report = await runDrill({
+      incident: async () => {
+        down = true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        down = false;
+      },
+      call: () => (down ? Promise.reject(new Error('down')) : Promise.resolve('ok')),
+      concurrency: 2,
+      beforeMs: 50,
+      afterMs: 50,
+    });
+    expect(report.events.map((e) => e.name)).toEqual(['incident started', 'incident returned']);
+    expect(report.events[0]?.at).toBe(report.incidentAt);
+    expect(report.failed).toBeGreaterThan(0);
+    expect(Math.min(...report.records.map((r) => r.start))).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -4,8 +4,13 @@ import type { ClusterEvent } from './FailoverCluster.ts';
 export type DrillCall = (n: number, signal: AbortSignal) => Promise<unknown>;
 
 export interface DrillOptions {
-  /** What the incident happens to: a FailoverCluster or a PatroniCluster (their event clocks). */
-  readonly cluster: { readonly origin: number; readonly events: readonly ClusterEvent[] };
+  /**
+   * What the incident happens to, when it keeps a clock and events (a FailoverCluster, a
+   * PatroniCluster). Leave it out for anything else (a PostgresCluster, a TcpProxy, your own
+   * script): times are then from the drill's start, and the events are the incident's own start
+   * and end.
+   */
+  readonly cluster?: { readonly origin: number; readonly events: readonly ClusterEvent[] };
   /** The incident: `() => cluster.swap()`, `() => cluster.blackholeSwap()`, … */
   readonly incident: () => Promise<void>;
   /** A call to your service (its own client, its own method), made over and over by each caller. */
@@ -47,6 +52,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const { cluster, concurrency = 6, pauseMs = 5 } = options;
+  const origin = cluster?.origin ?? performance.now();
+  const own: ClusterEvent[] = [];
   const stop = new AbortController();
   const records: DrillRecord[] = [];
   let n = 0;
@@ -59,14 +66,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       } catch (e) {
         error = e ?? new Error('rejected without a reason');
       }
-      records.push({ start: start - cluster.origin, latencyMs: performance.now() - start, ...(error === undefined ? {} : { error }) });
+      records.push({ start: start - origin, latencyMs: performance.now() - start, ...(error === undefined ? {} : { error }) });
       await sleep(pauseMs);
     }
   };
   const load = Promise.all(Array.from({ length: concurrency }, caller));
   await sleep(options.beforeMs ?? 1_500);
-  const incidentAt = performance.now() - cluster.origin;
+  const incidentAt = performance.now() - origin;
+  own.push({ at: incidentAt, name: 'incident started' });
   await options.incident();
+  own.push({ at: performance.now() - origin, name: 'incident returned' });
   await sleep(options.afterMs ?? 4_000);
   stop.abort();
   await load;
@@ -79,7 +88,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   }
   return {
     records,
-    events: cluster.events,
+    events: cluster?.events ?? own,
     incidentAt,
     calls: records.length,
     failed: records.filter((r) => r.error !== undefined).length,
