@@ -1,7 +1,8 @@
-import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, makeGenericClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ChannelPool } from './ChannelPool.ts';
+import { clientConstructor } from './clientConstructor.ts';
 
 // Any generated client fits; a generic one with no methods is enough to count channels.
 const OrderClient = makeGenericClientConstructor({}, 'orders.v1.OrderService');
@@ -74,5 +75,18 @@ describe('ChannelPool', () => {
     pool.close();
     expect(pool.stats('127.0.0.1:3').live).toBe(0);
     expect(() => pool.channel('127.0.0.1:3')).toThrow(/closed/);
+  });
+});
+
+describe('clientConstructor', () => {
+  it('finds a service client class in what loadPackageDefinition returned, or says which name it lacks', () => {
+    const loaded = loadPackageDefinition({
+      'orders.v1.OrderService': {} as ServiceDefinition,
+    } as unknown as Parameters<typeof loadPackageDefinition>[0]);
+    const pool = new ChannelPool();
+    const client = pool.client(clientConstructor(loaded, 'orders.v1.OrderService'), '127.0.0.1:1');
+    expect(typeof client.close).toBe('function');
+    expect(() => clientConstructor(loaded, 'orders.v1.Nope')).toThrow(/"orders\.v1\.Nope" is not a service/);
+    pool.close();
   });
 });

@@ -9,3 +9,4 @@ export {
   type Transport,
 } from './ChannelPool.ts';
 export { ReadAfterSession } from './ReadAfterSession.ts';
+export { clientConstructor } from './clientConstructor.ts';
