@@ -80,9 +80,8 @@ describe('ChannelPool', () => {
 
 describe('clientConstructor', () => {
   it('finds a service client class in what loadPackageDefinition returned, or says which name it lacks', () => {
-    const loaded = loadPackageDefinition({
-      'orders.v1.OrderService': {} as ServiceDefinition,
-    } as unknown as Parameters<typeof loadPackageDefinition>[0]);
+    const service: ServiceDefinition = {};
+    const loaded = loadPackageDefinition({ 'orders.v1.OrderService': service });
     const pool = new ChannelPool();
     const client = pool.client(clientConstructor(loaded, 'orders.v1.OrderService'), '127.0.0.1:1');
     expect(typeof client.close).toBe('function');
