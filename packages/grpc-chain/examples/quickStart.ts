@@ -5,7 +5,8 @@ import type { Database, PrismaClientLike } from '@pos-masterdata/resilient-prism
 
 export function orderServer<C extends PrismaClientLike>(db: Database<C>, findOrder: (id: string) => Promise<object | null>): Server {
   const service = loadSync('proto/orders.proto', { keepCase: true })['orders.v1.OrderService'] as ServiceDefinition;
-  const policies = policiesFromPackageDefinition(service); // read or write, safe to repeat: from idempotency_level
+  // Read or write, safe to repeat: from idempotency_level; keyed by the methods named, each checked against the proto.
+  const policies = policiesFromPackageDefinition(service, ['GetOrder']);
   const calls = CallChain.create({
     defaultDeadlineMs: 2_000,
     onInternalError: (error, method) => console.error(method, error),

@@ -16,6 +16,19 @@ describe('policiesFromPackageDefinition (proto-loader)', () => {
     });
   });
 
+  it('keyed by the methods you name, each checked against the proto', () => {
+    const service = loadSync(PROTO)['orders.v1.OrderService'];
+    if (!service || !('GetOrder' in service)) throw new Error('OrderService not loaded');
+    const policies = policiesFromPackageDefinition(service, ['GetOrder', 'PlaceOrder']);
+    expect(Object.keys(policies)).toEqual(['GetOrder', 'PlaceOrder']);
+    expect(policies.PlaceOrder.access).toBe('write');
+    // @ts-expect-error a name not in the list is a compile error
+    expect(policies.GetOrdr).toBeUndefined();
+    expect(() => policiesFromPackageDefinition(service, ['GetOrdr'])).toThrow(
+      /not methods of the loaded service: GetOrdr \(it has GetOrder, /,
+    );
+  });
+
   it('refuses a level it does not know', () => {
     const definition = { Odd: { path: '/orders.v1.OrderService/Odd', options: { idempotency_level: 'SOMETIMES' } } };
     expect(() => policiesFromPackageDefinition(definition)).toThrow(/Odd: unknown idempotency_level SOMETIMES/);

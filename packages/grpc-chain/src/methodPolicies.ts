@@ -78,15 +78,29 @@ interface LoadedMethodLike {
 /**
  * The policy of every method of a service that @grpc/proto-loader loaded
  * (`loadSync(file)['orders.v1.OrderService']`), from the `idempotency_level` it read in the proto.
- * Keyed like the definition.
+ * Keyed like the definition. proto-loader's definitions are index types, so `policies.GetOrdr`
+ * would compile: name your methods (`policiesFromPackageDefinition(service, ['GetOrder'])`) and
+ * the result is keyed by exactly those, each checked against the proto when this runs.
  */
 export function policiesFromPackageDefinition<D extends Readonly<Record<string, LoadedMethodLike>>>(
   definition: D,
-): { readonly [K in keyof D]: MethodPolicy } {
+): { readonly [K in keyof D]: MethodPolicy };
+export function policiesFromPackageDefinition<const M extends string>(
+  definition: Readonly<Record<string, LoadedMethodLike>>,
+  methods: readonly M[],
+): { readonly [K in M]: MethodPolicy };
+export function policiesFromPackageDefinition(
+  definition: Readonly<Record<string, LoadedMethodLike>>,
+  methods?: readonly string[],
+): Readonly<Record<string, MethodPolicy>> {
   const policies: Record<string, MethodPolicy> = {};
   for (const [key, method] of Object.entries(definition)) {
     const name = /\/(\w+)$/.exec(method.path)?.[1] ?? key;
     policies[key] = policyOf(method.path, name, method.options?.idempotency_level);
   }
-  return policies as { readonly [K in keyof D]: MethodPolicy };
+  if (!methods) return policies;
+  const missing = methods.filter((m) => policies[m] === undefined);
+  if (missing.length > 0)
+    throw new Error(`not methods of the loaded service: ${missing.join(', ')} (it has ${Object.keys(policies).join(', ')})`);
+  return Object.fromEntries(methods.map((m) => [m, policies[m] as MethodPolicy]));
 }

@@ -26,7 +26,7 @@ attachLogger(db, { debug: () => undefined, info: line, warn: line, error: line }
 
 const proto = fileURLToPath(new URL('../proto/orders.proto', import.meta.url));
 const service = loadSync(proto, { keepCase: true })['orders.v1.OrderService'] as ServiceDefinition;
-const policies = policiesFromPackageDefinition(service);
+const policies = policiesFromPackageDefinition(service, ['GetOrder', 'PlaceOrder']);
 
 class OrderNotFound extends Error {}
 const chain = CallChain.create({
