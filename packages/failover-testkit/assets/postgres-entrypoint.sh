@@ -1,6 +1,6 @@
 #!/bin/sh
-# PostgreSQL entrypoint for the locally built image (scripts/docker), also used by FailoverCluster with the
-# official image. Honours the official image's variables (POSTGRES_PASSWORD, POSTGRES_USER,
+# PostgreSQL entrypoint that FailoverCluster copies into every container it starts, whatever the
+# image (the official one, or one built from local binaries). Honours the official image's variables (POSTGRES_PASSWORD, POSTGRES_USER,
 # POSTGRES_DB, POSTGRES_HOST_AUTH_METHOD, POSTGRES_INITDB_ARGS, PGDATA, /docker-entrypoint-initdb.d)
 # and adds a replica role: POSTGRES_REPLICA_OF=host:port clones that primary with pg_basebackup
 # and starts as its streaming standby.
