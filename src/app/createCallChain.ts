@@ -3,7 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { AuthzPolicy } from '../config/AuthzPolicy.ts';
 import { ReloadingFile } from '../config/ReloadingFile.ts';
 import type { Config } from '../config/config.ts';
-import { auditLog } from '../grpc/auditLog.ts';
+import { auditLog, auditUndecodable } from '../grpc/auditLog.ts';
 import { BearerTokens } from '../grpc/BearerTokens.ts';
 import { callAuthorization } from '../grpc/callAuthorization.ts';
 import { CallChain } from '@pos-masterdata/grpc-chain';
@@ -73,20 +73,7 @@ export function createCallChain(config: Config, log: Logger, metrics: ServiceMet
       refused: (refusal) => {
         metrics.transportRejections.inc({ reason: refusal.reason });
         record(refusal);
-        // A body that does not decode is a client sending garbage: the operator sees who, where, how much.
-        if (refusal.reason === 'undecodable')
-          log.warn(
-            {
-              event: 'audit',
-              caller: refusal.peer,
-              method: refusal.path,
-              outcome: 'INTERNAL',
-              data: 'none',
-              undecodable: true,
-              bytes: refusal.bytes,
-            },
-            `audit: ${refusal.peer} ${refusal.path} sent a request that does not decode (${String(refusal.bytes ?? '?')} bytes)`,
-          );
+        if (refusal.reason === 'undecodable') auditUndecodable(log, refusal);
       },
     },
   );

@@ -1,6 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../log/createLogger.ts';
-import type { CallMiddleware } from '@pos-masterdata/grpc-chain';
+import type { CallMiddleware, TransportRefusal } from '@pos-masterdata/grpc-chain';
 import { callerOf } from './callerOf.ts';
 import { requestKey, type RequestKey } from './requestKeys.ts';
 
@@ -43,4 +43,16 @@ export function auditLog(log: Logger): CallMiddleware {
       throw error;
     }
   };
+}
+
+/**
+ * The audit line of a request that does not decode (refused by the transport, before the chain):
+ * a client sending garbage, so the operator sees who, where and how much, never the bytes.
+ */
+export function auditUndecodable(log: Logger, refusal: TransportRefusal): void {
+  const { peer: caller, path: method, bytes } = refusal;
+  log.warn(
+    { event: 'audit', caller, method, outcome: 'INTERNAL', data: 'none', undecodable: true, bytes },
+    `audit: ${caller} ${method} sent a request that does not decode (${String(bytes ?? '?')} bytes)`,
+  );
 }

@@ -22,6 +22,12 @@ export class WriteOutcome {
     return this.#committing && !this.#settled;
   }
 
+  /** Committing, or committed with the answer not yet out: answering "failed" now would be a lie. */
+  get mayHaveLanded(): boolean {
+    const outcome = this.outcome;
+    return outcome === 'unknown' || outcome === 'committed';
+  }
+
   /** What is known now: 'none' until the call scope settles it. */
   get outcome(): DataOutcome {
     return this.#settled ? this.#outcome : this.#committing ? 'unknown' : 'none';

@@ -14,9 +14,7 @@ export const callDeadline: CallMiddleware = (request, ctx, next) => {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   // The signal belongs to this one call: its listener goes when the call does.
   const ended = new Promise<never>((_resolve, reject) => {
-    // A write committing or committed (its answer still on its way out) was not a failure.
-    const mayHaveLanded = () => writes.outcome === 'unknown' || writes.outcome === 'committed';
-    signal.addEventListener('abort', () => reject(mayHaveLanded() ? commitPending(signal.reason) : (signal.reason as Error)), {
+    signal.addEventListener('abort', () => reject(writes.mayHaveLanded ? commitPending(signal.reason) : (signal.reason as Error)), {
       once: true,
     });
   });

@@ -100,9 +100,10 @@ export class ResilientPool extends pg.Pool {
 
   /**
    * Replaces the pool if the failure came from the current generation and the last
-   * replacement is old enough. Returns whether this call replaced it. When it may not (too soon
-   * after the last one), the generation's idle connections are taken for dead instead: a second
-   * termination within the rate limit must not hand the next statement a killed connection.
+   * replacement is old enough. Returns whether this call replaced it. Either way the current
+   * generation's idle connections are taken for dead at once: within the rate limit (a second
+   * termination less than minRebuildIntervalMs after the first) no new generation takes over, and
+   * the next statement must not be handed a killed connection.
    */
   replace(failedGeneration: number, reason: string): boolean {
     if (this.#closed) return false;
