@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from '../../harness/TestDatabase.ts';
 
@@ -114,6 +115,48 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
       await stop(server);
     }
   });
+
+  it.each([
+    ['22', () => node22, 20261203],
+    ['24', () => NODE_24, Math.floor(Math.random() * 2 ** 31)],
+  ])(
+    'on Node %s: 400 writes with deadlines and cancels across 1-60 ms through Database: none the server answered as failed is stored, every OK is',
+    async (_version, node, seed) => {
+      type Record = { requestId: string; ends: string; code: status; details: string; local: boolean };
+      const server = start(node(), ['dist/server.js'], { DATABASE_URL: db.url() });
+      try {
+        const port = await listening(server);
+        const prefix = `storm${seed}`;
+        console.log(`consumer write storm seed ${seed}`);
+        const { stdout } = await run(NODE_24, ['dist/writeStorm.js', String(port), '400', '8', String(seed), prefix], {
+          cwd: dir,
+          maxBuffer: 16 * 1024 * 1024,
+          timeout: 120_000,
+        });
+        const records = stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record);
+        // A write answered while its COMMIT was under way settles a moment later.
+        await sleep(1_000);
+        const rows = await db.query<{ request_id: string }>('SELECT request_id FROM orders WHERE request_id LIKE $1', [`${prefix}-%`]);
+        const stored = new Set(rows.map((r) => r.request_id));
+        const failed = new Set([status.DEADLINE_EXCEEDED, status.CANCELLED]);
+        const byStatus: { [k: string]: number } = {};
+        for (const r of records)
+          byStatus[`${status[r.code]}${r.local ? ' (client)' : ''}`] =
+            (byStatus[`${status[r.code]}${r.local ? ' (client)' : ''}`] ?? 0) + 1;
+        console.log(`consumer write storm: ${JSON.stringify(byStatus)}, ${stored.size} stored`);
+        expect(records).toHaveLength(400);
+        expect(records.filter((r) => !r.local && failed.has(r.code) && stored.has(r.requestId))).toEqual([]);
+        expect(records.filter((r) => r.code === status.OK && !stored.has(r.requestId))).toEqual([]);
+        expect(records.filter((r) => r.code === status.OK).length).toBeGreaterThan(0);
+      } finally {
+        await stop(server);
+      }
+    },
+    180_000,
+  );
 
   it.each([
     ['22', () => node22],
