@@ -12,6 +12,8 @@ export default tseslint.config(
       'packages/*/examples/generated',
       'test/consumer/project',
       'test/consumer/cjs',
+      'test/consumer/nest',
+      'test/consumer/connect',
     ],
   },
   js.configs.recommended,
@@ -44,13 +46,23 @@ export default tseslint.config(
           patterns: [
             { group: ['**/packages/*/src/**', '**/packages/*/dist/**'], message: 'import the package by its name (@pos-masterdata/…)' },
             {
-              group: ['@pos-masterdata/*/*', '!@pos-masterdata/resilient-prisma/prometheus', '!@pos-masterdata/*/opentelemetry'],
+              group: [
+                '@pos-masterdata/*/*',
+                '!@pos-masterdata/resilient-prisma/prometheus',
+                '!@pos-masterdata/*/opentelemetry',
+                '!@pos-masterdata/grpc-chain/connect',
+              ],
               message: 'only the public entry points',
             },
           ],
         },
       ],
     },
+  },
+  {
+    // NestJS's dynamic modules are classes with static factories (`forRoot`): its DI keys modules by class.
+    files: ['packages/nestjs/src/*Module.ts'],
+    rules: { '@typescript-eslint/no-extraneous-class': 'off' },
   },
   { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
 );

@@ -1,20 +1,17 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from '../../harness/TestDatabase.ts';
+import { installFromTarballs, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
 
 // A team that is not us: its own Prisma schema (orders) and proto, the packages installed from
 // their tarballs alone into a project outside this workspace, compiled with a plain tsconfig
 // (nodenext, strict, no TypeScript-extension flags, skipLibCheck false), run on Node 22 and 24.
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROJECT = fileURLToPath(new URL('./project', import.meta.url));
 const CJS_PROJECT = fileURLToPath(new URL('./cjs', import.meta.url));
 const NODE_24 = process.execPath;
@@ -22,38 +19,21 @@ const dir = mkdtempSync(join(tmpdir(), 'orders-consumer-'));
 let node22: string;
 let db: TestDatabase;
 
-/** The versions this repository runs, so the consumer gets the same from the npm cache. */
-const pinned = async (name: string) => {
-  const manifest = await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8');
-  return `${name}@${(JSON.parse(manifest) as { version: string }).version}`;
-};
-
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: ROOT });
-  await run('npm', ['pack', '--workspaces', '--pack-destination', dir], { cwd: ROOT });
   cpSync(PROJECT, dir, { recursive: true });
-  const tarballs = readdirSync(dir)
-    .filter((f) => f.endsWith('.tgz'))
-    .map((f) => `./${f}`);
-  const peers = await Promise.all(
-    ['@prisma/client', '@prisma/adapter-pg', 'pg', '@grpc/grpc-js', '@grpc/proto-loader', 'prom-client'].map(pinned),
+  await installFromTarballs(
+    dir,
+    ['@prisma/client', '@prisma/adapter-pg', 'pg', '@grpc/grpc-js', '@grpc/proto-loader', 'prom-client'],
+    ['prisma', 'typescript', '@types/node', '@types/pg'],
   );
-  const tools = await Promise.all(['prisma', 'typescript', '@types/node', '@types/pg'].map(pinned));
-  const npm = (args: string[]) => run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, timeout: 300_000 });
-  await npm(['install', ...tarballs, ...peers]);
-  await npm(['install', '--save-dev', ...tools]);
-  // Prisma's CLI downloads a schema engine that `generate` never runs: point it at any file.
-  const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(dir, 'package.json'), PRISMA_HIDE_UPDATE_MESSAGE: '1' };
-  await run(NODE_24, ['node_modules/prisma/build/index.js', 'generate', '--schema', 'prisma/schema.prisma'], { cwd: dir, env });
+  const cli = join(dir, 'node_modules/prisma/build/index.js');
+  await prismaGenerate(NODE_24, cli, dir);
   await run(NODE_24, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: dir });
   // The same packages from a CommonJS project (NestJS's default), beside it in the same install.
   cpSync(CJS_PROJECT, join(dir, 'cjs'), { recursive: true });
-  await run(NODE_24, ['../node_modules/prisma/build/index.js', 'generate', '--schema', 'prisma/schema.prisma'], {
-    cwd: join(dir, 'cjs'),
-    env,
-  });
+  await prismaGenerate(NODE_24, cli, join(dir, 'cjs'));
   await run(NODE_24, ['../node_modules/typescript/bin/tsc', '-p', '.'], { cwd: join(dir, 'cjs') });
-  node22 = (await run('npx', ['--yes', 'node@22', '-p', 'process.execPath'], { cwd: dir, timeout: 300_000 })).stdout.trim();
+  node22 = await findNode22(dir);
   db = await TestDatabase.create({ migrate: false, seed: false });
   await db.query(
     'CREATE TABLE orders (id text PRIMARY KEY, request_id text NOT NULL UNIQUE, customer text NOT NULL, created_at timestamp(3) NOT NULL DEFAULT now())',

@@ -1,4 +1,4 @@
-import { Metadata, status as Status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata, status as Status, type handleUnaryCall, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { MethodPolicy } from './methodPolicies.ts';
 import { ServerError } from './ServerError.ts';
 import { DEADLINE_EXCEEDED_MESSAGE, toServiceError, type ConvertedError, type ErrorMapping } from './toServiceError.ts';
@@ -95,60 +95,93 @@ export class CallChain<Ctx extends CallContext = CallContext> {
 
   /** A grpc-js unary handler that runs `handler` inside this chain. */
   unary<Req, Res>(method: MethodPolicy, handler: (request: Req, ctx: Ctx) => Promise<Res>): handleUnaryCall<Req, Res> {
+    // The chain passes requests on as `unknown`; this is the request grpc-js decoded for `method`.
+    const serve = this.serve(method, (request, ctx) => handler(request as Req, ctx));
+    return (call: ServerUnaryCall<Req, Res>, callback) => {
+      void serve({
+        request: call.request,
+        deadline: call.getDeadline(),
+        metadata: call.metadata,
+        onCancelled: (listener) => {
+          call.once('cancelled', listener);
+          return () => call.removeListener('cancelled', listener);
+        },
+        authContext: () => call.getAuthContext(),
+      }).then((answer) => (answer.ok ? callback(null, answer.response, answer.trailers) : callback(answer.error)));
+    };
+  }
+
+  /**
+   * `handler` inside this chain for a call that another transport presents (NestJS's gRPC
+   * transport, Connect, an HTTP route): the same context, deadline and one conversion as
+   * `unary()`. The promise never rejects; it resolves to the answer to send.
+   */
+  serve<Res>(
+    method: MethodPolicy,
+    handler: (request: unknown, ctx: Ctx) => Promise<Res>,
+  ): (source: CallSource) => Promise<CallAnswer<Res>> {
     // `policies.GetOrdr` (a name the proto does not have) is undefined: refuse it when binding, not per call.
     if ((method as MethodPolicy | undefined) === undefined)
-      throw new TypeError('CallChain.unary: no method policy (a method name the proto does not have?)');
+      throw new TypeError('CallChain: no method policy (a method name the proto does not have?)');
     const { defaultDeadlineMs, onInternalError, errors = {}, answerMarginMs = 5 } = this.#settings;
     const convertError = (error: unknown) => toServiceError(error, errors);
     const run = this.#run;
-    // The chain passes requests on as `unknown`; this is the request grpc-js decoded for `method`.
-    const inner: Next<Ctx> = (request, ctx) => handler(request as Req, ctx);
-    return (call: ServerUnaryCall<Req, Res>, callback) => {
-      const deadline = performance.now() + Math.max(0, remainingMs(call.getDeadline(), defaultDeadlineMs) - answerMarginMs);
+    const inner: Next<Ctx> = handler;
+    return async (source) => {
+      const deadline = performance.now() + Math.max(0, remainingMs(source.deadline, defaultDeadlineMs) - answerMarginMs);
       const controller = new AbortController();
-      const onCancelled = () => controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client'));
-      call.once('cancelled', onCancelled);
+      const unsubscribe = source.onCancelled(() =>
+        controller.abort(new ServerError(Status.CANCELLED, 'the call was cancelled by the client')),
+      );
       const timer = setTimeout(
         () => controller.abort(new ServerError(Status.DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE)),
         Math.max(0, deadline - performance.now()),
       );
       const ctx: CallContext = {
         method,
-        metadata: call.metadata,
+        metadata: source.metadata,
         deadline,
         signal: controller.signal,
         writes: new WriteOutcome(),
         trailers: new Metadata(),
-        authContext: () => call.getAuthContext(),
+        authContext: source.authContext ?? (() => ({})),
         identity: undefined,
         convertError,
       };
-      const done = () => {
-        clearTimeout(timer);
-        call.removeListener('cancelled', onCancelled);
-      };
-      const fail = (error: unknown) => {
-        done();
+      try {
+        // What the handler returned, passed up through the middleware.
+        return { ok: true, response: (await run(source.request, ctx, inner)) as Res, trailers: ctx.trailers };
+      } catch (error) {
         const { serviceError, internal } = convertError(error);
         if (internal) onInternalError(error, method.name);
-        callback(serviceError);
-      };
-      try {
-        run(call.request, ctx, inner).then((response) => {
-          done();
-          // What the handler returned, passed up through the middleware.
-          callback(null, response as Res, ctx.trailers);
-        }, fail);
-      } catch (error) {
-        // A middleware that is not an async function threw before it returned a promise.
-        fail(error);
+        return { ok: false, error: serviceError };
+      } finally {
+        clearTimeout(timer);
+        unsubscribe();
       }
     };
   }
 }
 
-function remainingMs(deadline: Date | number, fallbackMs: number): number {
+/** One call as a transport presents it to `CallChain.serve`. */
+export interface CallSource {
+  readonly request: unknown;
+  /** When the caller stops waiting (a Date or epoch ms); undefined or Infinity for no deadline. */
+  readonly deadline: Date | number | undefined;
+  readonly metadata: Metadata;
+  /** Calls `listener` when the client cancels; returns what stops listening. */
+  readonly onCancelled: (listener: () => void) => () => void;
+  /** The caller's TLS identity, when the transport knows it. */
+  readonly authContext?: () => CallAuthContext;
+}
+
+/** What to answer: the response and its trailers, or the status the chain converted once. */
+export type CallAnswer<Res> =
+  | { readonly ok: true; readonly response: Res; readonly trailers: Metadata }
+  | { readonly ok: false; readonly error: Partial<ServiceError> };
+
+function remainingMs(deadline: Date | number | undefined, fallbackMs: number): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(at)) return fallbackMs;
+  if (at === undefined || !Number.isFinite(at)) return fallbackMs;
   return Math.max(0, at - Date.now());
 }

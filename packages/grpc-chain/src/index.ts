@@ -1,10 +1,19 @@
 // The public entry point of @pos-masterdata/grpc-chain.
-export { CallChain, type CallAuthContext, type CallChainSettings, type CallContext, type CallMiddleware, type Next } from './CallChain.ts';
+export {
+  CallChain,
+  type CallAnswer,
+  type CallAuthContext,
+  type CallChainSettings,
+  type CallSource,
+  type CallContext,
+  type CallMiddleware,
+  type Next,
+} from './CallChain.ts';
 export { callDeadline } from './callDeadline.ts';
 export { callScope, type ScopeContext, type ScopeRunner } from './callScope.ts';
 export { readAfterWrites, type ReadAfterContext, type ReadAfterTokens, type ReadAfterWritesOptions } from './readAfterWrites.ts';
 export { callLog, callRecorder, type CallDurationHistogram, type CallLogOptions, type CallRecord } from './callLog.ts';
-export { methodPolicies, policiesFromPackageDefinition, type MethodPolicy } from './methodPolicies.ts';
+export { methodPolicies, policiesFromPackageDefinition, policyOf, type MethodPolicy } from './methodPolicies.ts';
 export { ServerError } from './ServerError.ts';
 export { WriteOutcome, type DataOutcome } from './WriteOutcome.ts';
 export {

@@ -29,7 +29,12 @@ const BY_IDEMPOTENCY_LEVEL: Readonly<Record<number, Pick<MethodPolicy, 'access' 
 /** The same levels as protobufjs and proto-loader write them (by name). */
 const LEVEL_BY_NAME: Readonly<Record<string, number>> = { IDEMPOTENCY_UNKNOWN: 0, NO_SIDE_EFFECTS: 1, IDEMPOTENT: 2 };
 
-function policyOf(path: string, name: string, level: number | string | undefined): MethodPolicy {
+/**
+ * The policy of one method from its `idempotency_level`, as a number (a descriptor, Connect's
+ * `DescMethod.idempotency`) or by name (proto-loader). For transports that describe methods
+ * their own way; throws for a level the table does not know.
+ */
+export function policyOf(path: string, name: string, level: number | string | undefined): MethodPolicy {
   const number = typeof level === 'string' ? LEVEL_BY_NAME[level] : (level ?? 0);
   const policy = number === undefined ? undefined : BY_IDEMPOTENCY_LEVEL[number];
   if (!policy) throw new Error(`${path}: unknown idempotency_level ${String(level)}`);

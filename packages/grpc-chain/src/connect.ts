@@ -1,0 +1,2 @@
+// @pos-masterdata/grpc-chain/connect: the chain for Connect-ES servers (an optional peer, @connectrpc/connect).
+export { connectCallChain } from './connectCallChain.ts';
