@@ -60,8 +60,8 @@ export default tseslint.config(
     },
   },
   {
-    // NestJS's dynamic modules are classes with static factories (`forRoot`): its DI keys modules by class.
-    files: ['packages/nestjs/src/*Module.ts'],
+    // NestJS's modules are classes (empty, or with static factories such as `forRoot`): its DI keys modules by class.
+    files: ['packages/nestjs/src/*Module.ts', 'packages/nestjs/examples/*.ts'],
     rules: { '@typescript-eslint/no-extraneous-class': 'off' },
   },
   { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
