@@ -14,6 +14,7 @@ import { installFromTarballs, node22 as findNode22, prismaGenerate, run } from '
 
 const PROJECT = fileURLToPath(new URL('./project', import.meta.url));
 const CJS_PROJECT = fileURLToPath(new URL('./cjs', import.meta.url));
+const CONNECT_PROJECT = fileURLToPath(new URL('./connect', import.meta.url));
 const NODE_24 = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'orders-consumer-'));
 let node22: string;
@@ -23,7 +24,17 @@ beforeAll(async () => {
   cpSync(PROJECT, dir, { recursive: true });
   await installFromTarballs(
     dir,
-    ['@prisma/client', '@prisma/adapter-pg', 'pg', '@grpc/grpc-js', '@grpc/proto-loader', 'prom-client'],
+    [
+      '@prisma/client',
+      '@prisma/adapter-pg',
+      'pg',
+      '@grpc/grpc-js',
+      '@grpc/proto-loader',
+      'prom-client',
+      '@connectrpc/connect',
+      '@connectrpc/connect-node',
+      '@bufbuild/protobuf',
+    ],
     ['prisma', 'typescript', '@types/node', '@types/pg'],
   );
   const cli = join(dir, 'node_modules/prisma/build/index.js');
@@ -33,6 +44,10 @@ beforeAll(async () => {
   cpSync(CJS_PROJECT, join(dir, 'cjs'), { recursive: true });
   await prismaGenerate(NODE_24, cli, join(dir, 'cjs'));
   await run(NODE_24, ['../node_modules/typescript/bin/tsc', '-p', '.'], { cwd: join(dir, 'cjs') });
+  // The same service written with Connect-ES, beside them.
+  cpSync(CONNECT_PROJECT, join(dir, 'connect'), { recursive: true });
+  await prismaGenerate(NODE_24, cli, join(dir, 'connect'));
+  await run(NODE_24, ['../node_modules/typescript/bin/tsc', '-p', '.'], { cwd: join(dir, 'connect') });
   node22 = await findNode22(dir);
   db = await TestDatabase.create({ migrate: false, seed: false });
   await db.query(
@@ -46,11 +61,20 @@ afterAll(async () => {
 });
 
 describe('a consumer outside the workspace, from the tarballs alone', () => {
-  it('the tarballs hold built JS, types and the README, and no sources, tests or fixtures', async () => {
+  it('the tarballs (nestjs among them) hold built JS, types, the README and the CHANGELOG, and no sources, tests or fixtures', async () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tgz'))).toHaveLength(5);
     for (const tarball of readdirSync(dir).filter((f) => f.endsWith('.tgz'))) {
       const { stdout } = await run('tar', ['-tzf', join(dir, tarball)]);
       const files = stdout.trim().split('\n');
       expect(files).toContain('package/README.md');
+      expect(files).toContain('package/CHANGELOG.md');
+      // Built JS, types, maps, the README and the CHANGELOG (and the manifest, and the testkit's image
+      // entrypoint), nothing else.
+      expect(
+        files.filter(
+          (f) => !/^package\/(dist\/.+\.(js|d\.ts|js\.map)|README\.md|CHANGELOG\.md|package\.json|assets\/[\w.-]+\.sh)$/.test(f),
+        ),
+      ).toEqual([]);
       expect(files).toContain('package/dist/index.js');
       expect(files).toContain('package/dist/index.d.ts');
       expect(files.filter((f) => /\.test\.|\/src\/|fixtures|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
@@ -159,6 +183,47 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
     },
   );
 
+  it.each([
+    ['22', () => node22],
+    ['24', () => NODE_24],
+  ])(
+    'written with Connect-ES on Node %s: under load over gRPC with every backend terminated twice, 0 failed calls, domain errors as the chain maps them',
+    async (version, node) => {
+      type Load = { ok: number; failed: number; errors: object; acknowledged: string[]; missing: string };
+      const cwd = join(dir, 'connect');
+      const connect = async (env: Record<string, string>, prefix: string, apps: string) => {
+        const server = start(node(), ['dist/server.js'], { DATABASE_URL: db.url(), ...env }, cwd);
+        try {
+          const port = await listening(server);
+          const loading = run(NODE_24, ['dist/load.js', String(port), '5000', '8', prefix], { cwd });
+          const terminated: number[] = [];
+          for (const wait of [1_500, 1_500]) {
+            await sleep(wait);
+            const [row] = await db.query<{ n: number }>(
+              `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name LIKE '${apps}'`,
+            );
+            terminated.push(row?.n ?? 0);
+          }
+          return { load: JSON.parse((await loading).stdout) as Load, terminated };
+        } finally {
+          await stop(server);
+        }
+      };
+      const { load, terminated } = await connect({}, `connect${version}`, 'connect-%');
+      const plain = await connect({ PLAIN: '1' }, `plain${version}`, 'connect-plain');
+      console.log(
+        `Connect-ES on Node ${version}: with connectCallChain ${load.ok} ok / ${load.failed} failed (terminated ${terminated.join(' + ')}); ` +
+          `without it, one global PrismaClient: ${plain.load.ok} ok / ${plain.load.failed} failed ${JSON.stringify(plain.load.errors)}`,
+      );
+      expect(terminated.every((n) => n > 0)).toBe(true);
+      expect(load, JSON.stringify(load.errors)).toMatchObject({ failed: 0, missing: 'NotFound: order no-such-order does not exist' });
+      expect(load.ok).toBeGreaterThan(100);
+      const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE request_id = ANY($1)', [load.acknowledged]);
+      expect(stored[0]?.n).toBe(load.acknowledged.length);
+    },
+    120_000,
+  );
+
   it('with only resilientPg as its adapter: after each termination the next calls succeed, with no restart', async () => {
     type Rounds = { rounds: { terminated: number; ok: number; failed: number; errors: string[] }[] };
     const env = { ...process.env, DATABASE_URL: db.url() };
@@ -201,9 +266,9 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
   });
 });
 
-function start(node: string, args: string[], env: Record<string, string>): ChildProcess {
+function start(node: string, args: string[], env: Record<string, string>, cwd = dir): ChildProcess {
   // Its own process group: stopped by its PID, whatever it started.
-  return spawn(node, args, { cwd: dir, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(node, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function listening(child: ChildProcess): Promise<number> {
