@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallChain } from './CallChain.ts';
 import { callDeadline } from './callDeadline.ts';
 import { connectCallChain } from './connectCallChain.ts';
+import { connectService } from './connectService.ts';
 import { ServerError } from './ServerError.ts';
 
 // orders.proto as protoc-gen-es describes it (GetOrder NO_SIDE_EFFECTS, PlaceOrder IDEMPOTENT).
@@ -88,5 +89,44 @@ describe('connectCallChain: a Connect-ES server in the chain', () => {
       .getOrder({ orderId: 'slow' }, { timeoutMs: 300 })
       .catch((e: unknown) => ConnectError.from(e));
     expect(slow).toMatchObject({ code: Code.DeadlineExceeded });
+  });
+});
+
+describe('connectService: one service wrapped, for an adapter whose interceptors are not yours', () => {
+  const seen: { access: string; remainingMs: number }[] = [];
+  let server: Http2Server;
+  let port: number;
+  beforeAll(async () => {
+    const chain = CallChain.create({ defaultDeadlineMs: 2_000, onInternalError: () => undefined })
+      .use(async (request, ctx, next) => {
+        seen.push({ access: ctx.method.access, remainingMs: ctx.deadline - performance.now() });
+        ctx.trailers.set('x-stale', '1');
+        return next(request, ctx);
+      })
+      .use(callDeadline);
+    const impl = connectService(chain, OrderService, {
+      getOrder: (request) => {
+        if (request.orderId === 'missing') throw new ServerError(status.NOT_FOUND, 'order missing does not exist');
+        return { orderId: request.orderId, customer: 'c' };
+      },
+      placeOrder: (request) => ({ orderId: `o-${request.requestId}`, customer: request.customer }),
+    });
+    server = createServer(connectNodeAdapter({ routes: (router) => router.service(OrderService, impl) }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('runs each unary method in the chain with its policy and the call deadline; refusals keep their code and message', async () => {
+    const client = createClient(OrderService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+    let trailer: string | null = null;
+    await client.getOrder({ orderId: 'a' }, { timeoutMs: 1_500, onTrailer: (t) => (trailer = t.get('x-stale')) });
+    await client.placeOrder({ requestId: 'r', customer: 'c' });
+    const missing = await client.getOrder({ orderId: 'missing' }).catch((e: unknown) => ConnectError.from(e));
+    expect(trailer).toBe('1');
+    expect(seen.map((s) => s.access)).toEqual(['read', 'write', 'read']);
+    expect(seen[0]?.remainingMs).toBeLessThanOrEqual(1_500);
+    expect(seen[1]?.remainingMs).toBeGreaterThan(1_500); // no deadline sent: the chain's default
+    expect(missing).toMatchObject({ code: Code.NotFound, rawMessage: 'order missing does not exist' });
   });
 });
