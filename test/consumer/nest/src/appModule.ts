@@ -10,6 +10,15 @@ import { HealthController, PRICING_TARGET, StatsController } from './healthContr
 import { perRequestPrices, pooledPrices } from './prices';
 import { cartDefinition } from './protos';
 
+const DATABASE_URL = Symbol('DATABASE_URL');
+
+@Module({})
+class ConfigModule {
+  static forRoot(url: string): DynamicModule {
+    return { module: ConfigModule, providers: [{ provide: DATABASE_URL, useValue: url }], exports: [DATABASE_URL] };
+  }
+}
+
 /** pooled: the packages. per-request: the same, prices through ClientProxyFactory per request. plain: one global PrismaClient, no module. */
 export type Mode = 'pooled' | 'per-request' | 'plain';
 
