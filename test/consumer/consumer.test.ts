@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from '../../harness/TestDatabase.ts';
-import { installFromTarballs, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
+import { listening, sleep, startProcess, stopProcess } from './consumerProcesses.ts';
+import { BUILD_TOOLS, installFromTarballs, LAYER_PEERS, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
 
 // A team that is not us: its own Prisma schema (orders) and proto, the packages installed from
 // their tarballs alone into a project outside this workspace, compiled with a plain tsconfig
@@ -22,21 +22,7 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   cpSync(PROJECT, dir, { recursive: true });
-  await installFromTarballs(
-    dir,
-    [
-      '@prisma/client',
-      '@prisma/adapter-pg',
-      'pg',
-      '@grpc/grpc-js',
-      '@grpc/proto-loader',
-      'prom-client',
-      '@connectrpc/connect',
-      '@connectrpc/connect-node',
-      '@bufbuild/protobuf',
-    ],
-    ['prisma', 'typescript', '@types/node', '@types/pg'],
-  );
+  await installFromTarballs(dir, [...LAYER_PEERS, '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf'], BUILD_TOOLS);
   const cli = join(dir, 'node_modules/prisma/build/index.js');
   await prismaGenerate(NODE_24, cli, dir);
   await run(NODE_24, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: dir });
@@ -94,7 +80,7 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
     expect(stdout.trim()).toMatch(new RegExp(`^v${version}\\.`));
     const server = start(node(), ['dist/server.js'], { DATABASE_URL: db.url() });
     try {
-      const port = await listening(server);
+      const port = Number((await listening(server))[1]);
       const load = run(node(), ['dist/load.js', String(port), '5000', '8'], { cwd: dir });
       const seen = new Set<string>();
       const terminated: number[] = [];
@@ -129,7 +115,7 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
       type Record = { requestId: string; ends: string; code: status; details: string; local: boolean };
       const server = start(node(), ['dist/server.js'], { DATABASE_URL: db.url() });
       try {
-        const port = await listening(server);
+        const port = Number((await listening(server))[1]);
         const prefix = `storm${seed}`;
         console.log(`consumer write storm seed ${seed}`);
         const { stdout } = await run(NODE_24, ['dist/writeStorm.js', String(port), '400', '8', String(seed), prefix], {
@@ -194,7 +180,7 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
       const connect = async (env: Record<string, string>, prefix: string, apps: string) => {
         const server = start(node(), ['dist/server.js'], { DATABASE_URL: db.url(), ...env }, cwd);
         try {
-          const port = await listening(server);
+          const port = Number((await listening(server))[1]);
           const loading = run(NODE_24, ['dist/load.js', String(port), '5000', '8', prefix], { cwd });
           const terminated: number[] = [];
           for (const wait of [1_500, 1_500]) {
@@ -266,32 +252,5 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
   });
 });
 
-function start(node: string, args: string[], env: Record<string, string>, cwd = dir): ChildProcess {
-  // Its own process group: stopped by its PID, whatever it started.
-  return spawn(node, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function listening(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4_000)));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`the consumer's server exited (${String(code)}): ${err}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid, 'SIGTERM');
-  const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const start = (node: string, args: string[], env: Record<string, string>, cwd = dir) => startProcess(node, args, env, cwd);
+const stop = stopProcess;

@@ -11,6 +11,11 @@ import { promisify } from 'node:util';
 export const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** What a service on the layer installs beside the tarballs (the packages' peers, and proto-loader). */
+export const LAYER_PEERS = ['@prisma/client', '@prisma/adapter-pg', 'pg', '@grpc/grpc-js', '@grpc/proto-loader', 'prom-client'] as const;
+/** What it compiles and generates with. */
+export const BUILD_TOOLS = ['prisma', 'typescript', '@types/node', '@types/pg'] as const;
+
 /** The versions this repository runs, so the consumer gets the same from the npm cache. */
 export async function pinned(name: string): Promise<string> {
   const manifest = await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8');

@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from '../../harness/TestDatabase.ts';
-import { installFromTarballs, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
+import { listening, sleep, startProcess, stopProcess } from './consumerProcesses.ts';
+import { BUILD_TOOLS, installFromTarballs, LAYER_PEERS, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
 
 // A NestJS team's cart service (test/consumer/nest): its own schema and protos, compiled as
 // NestJS compiles by default (CommonJS, decorators), the packages from their tarballs alone.
@@ -25,12 +26,7 @@ beforeAll(async () => {
   await installFromTarballs(
     dir,
     [
-      '@prisma/client',
-      '@prisma/adapter-pg',
-      'pg',
-      '@grpc/grpc-js',
-      '@grpc/proto-loader',
-      'prom-client',
+      ...LAYER_PEERS,
       '@nestjs/common',
       '@nestjs/core',
       '@nestjs/microservices',
@@ -39,7 +35,7 @@ beforeAll(async () => {
       'reflect-metadata',
       'rxjs',
     ],
-    ['prisma', 'typescript', '@types/node', '@types/pg'],
+    BUILD_TOOLS,
   );
   await prismaGenerate(NODE_24, join(dir, 'node_modules/prisma/build/index.js'), dir);
   await run(NODE_24, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: dir });
@@ -216,38 +212,11 @@ async function underTerminations(grpcPort: number, prefix: string, apps: string)
   return { load, terminated, maxConnections };
 }
 
-function start(node: string, args: string[], env: Record<string, string>): ChildProcess {
-  // Its own process group: stopped by its PID, whatever it started.
-  return spawn(node, args, { cwd: dir, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const start = (node: string, args: string[], env: Record<string, string>) => startProcess(node, args, env, dir);
+const stop = stopProcess;
 
 function collect(child: ChildProcess): () => string {
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   return () => out;
 }
-
-function listening(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4_000)));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) resolve(m);
-    });
-    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited (${String(code)}): ${err}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid, 'SIGTERM');
-  const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -98,16 +98,9 @@ export class CallChain<Ctx extends CallContext = CallContext> {
     // The chain passes requests on as `unknown`; this is the request grpc-js decoded for `method`.
     const serve = this.serve(method, (request, ctx) => handler(request as Req, ctx));
     return (call: ServerUnaryCall<Req, Res>, callback) => {
-      void serve({
-        request: call.request,
-        deadline: call.getDeadline(),
-        metadata: call.metadata,
-        onCancelled: (listener) => {
-          call.once('cancelled', listener);
-          return () => call.removeListener('cancelled', listener);
-        },
-        authContext: () => call.getAuthContext(),
-      }).then((answer) => (answer.ok ? callback(null, answer.response, answer.trailers) : callback(answer.error)));
+      void serve(grpcCallSource(call)).then((answer) =>
+        answer.ok ? callback(null, answer.response, answer.trailers) : callback(answer.error),
+      );
     };
   }
 
@@ -161,6 +154,20 @@ export class CallChain<Ctx extends CallContext = CallContext> {
       }
     };
   }
+}
+
+/** A grpc-js server call as `CallChain.serve` takes it (NestJS's gRPC transport hands handlers one too). */
+export function grpcCallSource(call: ServerUnaryCall<unknown, unknown>): CallSource {
+  return {
+    request: call.request,
+    deadline: call.getDeadline(),
+    metadata: call.metadata,
+    onCancelled: (listener) => {
+      call.once('cancelled', listener);
+      return () => call.removeListener('cancelled', listener);
+    },
+    authContext: () => call.getAuthContext(),
+  };
 }
 
 /** One call as a transport presents it to `CallChain.serve`. */

@@ -1,6 +1,7 @@
 // The public entry point of @pos-masterdata/grpc-chain.
 export {
   CallChain,
+  grpcCallSource,
   type CallAnswer,
   type CallAuthContext,
   type CallChainSettings,

@@ -2,7 +2,14 @@ import { Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
 import { HttpException, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import { RpcException } from '@nestjs/microservices';
-import { RETRY_PUSHBACK_KEY, type CallAnswer, type CallChain, type CallSource, type MethodPolicy } from '@pos-masterdata/grpc-chain';
+import {
+  grpcCallSource,
+  RETRY_PUSHBACK_KEY,
+  type CallAnswer,
+  type CallChain,
+  type CallSource,
+  type MethodPolicy,
+} from '@pos-masterdata/grpc-chain';
 import { from, lastValueFrom, mergeMap, of, throwError, type Observable } from 'rxjs';
 import { DB_CALL_METADATA, type DbCallPolicy } from './DbCall.ts';
 import type { GrpcPolicies } from './grpcPolicies.ts';
@@ -62,16 +69,7 @@ export class CallScopeInterceptor implements NestInterceptor {
         `no proto describes ${pattern.service}/${pattern.rpc}: pass its package definition to ResilientPrismaModule.forRoot({ grpc: { packageDefinitions } }) (it has ${this.#policies.services().join(', ') || 'none'})`,
       );
     const call = context.getArgByIndex<ServerUnaryCall<unknown, unknown>>(2);
-    const source: CallSource = {
-      request: call.request,
-      deadline: call.getDeadline(),
-      metadata: call.metadata,
-      onCancelled: (listener) => {
-        call.once('cancelled', listener);
-        return () => call.removeListener('cancelled', listener);
-      },
-      authContext: () => call.getAuthContext(),
-    };
+    const source = grpcCallSource(call);
     return this.#answer(method, source, next, (answer) => {
       // NestJS answers through its own callback, which sends no trailers: the chain's go as headers.
       if (answer.ok && Object.keys(answer.trailers.getMap()).length > 0) call.sendMetadata(answer.trailers);
