@@ -90,10 +90,7 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
           "SELECT DISTINCT application_name AS app FROM pg_stat_activity WHERE application_name LIKE 'orders-%'",
         ))
           seen.add(row.app);
-        const [row] = await db.query<{ n: number }>(
-          "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name LIKE 'orders-%'",
-        );
-        terminated.push(row?.n ?? 0);
+        terminated.push(await db.terminateBackends('orders-'));
       }
       const result = JSON.parse((await load).stdout) as { ok: number; failed: number; errors: object; channels: number };
       expect(terminated.every((n) => n > 0)).toBe(true);
@@ -185,17 +182,14 @@ describe('a consumer outside the workspace, from the tarballs alone', () => {
           const terminated: number[] = [];
           for (const wait of [1_500, 1_500]) {
             await sleep(wait);
-            const [row] = await db.query<{ n: number }>(
-              `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name LIKE '${apps}'`,
-            );
-            terminated.push(row?.n ?? 0);
+            terminated.push(await db.terminateBackends(apps));
           }
           return { load: JSON.parse((await loading).stdout) as Load, terminated };
         } finally {
           await stop(server);
         }
       };
-      const { load, terminated } = await connect({}, `connect${version}`, 'connect-%');
+      const { load, terminated } = await connect({}, `connect${version}`, 'connect-');
       const plain = await connect({ PLAIN: '1' }, `plain${version}`, 'connect-plain');
       console.log(
         `Connect-ES on Node ${version}: with connectCallChain ${load.ok} ok / ${load.failed} failed (terminated ${terminated.join(' + ')}); ` +

@@ -92,7 +92,7 @@ describe('a NestJS gRPC service on the packages, from the tarballs alone', () =>
       expect((await run(node(), ['--version'])).stdout.trim()).toMatch(new RegExp(`^v${version}\\.`));
       const services = await startServices(node(), 'pooled');
       try {
-        const { load, terminated, maxConnections } = await underTerminations(services.grpcPort, `n${version}`, "'cart-%'");
+        const { load, terminated, maxConnections } = await underTerminations(services.grpcPort, `n${version}`, 'cart-');
         const stats = (await services.get('/stats')).body as Stats;
         const pricing = await services.stop();
         const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM cart_lines WHERE request_id = ANY($1)', [
@@ -120,7 +120,7 @@ describe('a NestJS gRPC service on the packages, from the tarballs alone', () =>
   it('the same service without the module (one global PrismaClient) under the same terminations, side by side: printed', async () => {
     const services = await startServices(NODE_24, 'plain');
     try {
-      const { load, terminated } = await underTerminations(services.grpcPort, 'plain', "'cart-plain'");
+      const { load, terminated } = await underTerminations(services.grpcPort, 'plain', 'cart-plain');
       console.log(
         `NestJS + one global PrismaClient: ${load.ok} ok, ${load.failed} failed (terminated ${terminated.join(' + ')}): ${JSON.stringify(load.errors)}`,
       );
@@ -186,25 +186,21 @@ describe('a NestJS gRPC service on the packages, from the tarballs alone', () =>
   }, 120_000);
 });
 
-/** The load for 5 s from another process, every backend of `apps` terminated at 1.5 s and 3 s, connections sampled every 100 ms. */
+/** The load for 5 s from another process, every backend of `apps` terminated at 1.5 s and 3 s, connections counted every 100 ms. */
 async function underTerminations(grpcPort: number, prefix: string, apps: string) {
   const loading = run(NODE_24, ['dist/load.js', String(grpcPort), '5000', '8', prefix], { cwd: dir });
   let maxConnections = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE ${apps}`);
-      maxConnections = Math.max(maxConnections, row?.n ?? 0);
+      maxConnections = Math.max(maxConnections, await db.connectionCount(apps));
       await sleep(100);
     }
   })();
   const terminated: number[] = [];
   for (const wait of [1_500, 1_500]) {
     await sleep(wait);
-    const [row] = await db.query<{ n: number }>(
-      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name LIKE ${apps}`,
-    );
-    terminated.push(row?.n ?? 0);
+    terminated.push(await db.terminateBackends(apps));
   }
   const load = JSON.parse((await loading).stdout) as Load;
   sampling = false;
