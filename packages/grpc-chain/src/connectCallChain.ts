@@ -1,6 +1,6 @@
 import type { Interceptor } from '@connectrpc/connect';
 import type { CallChain, CallContext } from './CallChain.ts';
-import { deadlineOf, headersOf, metadataOf, toConnectError } from './connectConversions.ts';
+import { connectAnswer, connectSource, deadlineOf } from './connectConversions.ts';
 import { policyOf, type MethodPolicy } from './methodPolicies.ts';
 
 /**
@@ -18,18 +18,9 @@ export function connectCallChain<Ctx extends CallContext>(chain: CallChain<Ctx>)
     const path = `/${req.service.typeName}/${req.method.name}`;
     let method = policies.get(path);
     if (!method) policies.set(path, (method = policyOf(path, req.method.name, req.method.idempotency)));
-    const answer = await chain.serve(method, () => next(req))({
-      request: req.message,
-      deadline: deadlineOf(req.header, Date.now()),
-      metadata: metadataOf(req.header),
-      onCancelled: (listener) => {
-        // The signal also aborts once the handler has answered; the chain has stopped listening by then.
-        req.signal.addEventListener('abort', listener, { once: true });
-        return () => req.signal.removeEventListener('abort', listener);
-      },
-    });
-    if (!answer.ok) throw toConnectError(answer.error);
-    headersOf(answer.trailers).forEach((value, key) => answer.response.trailer.set(key, value));
-    return answer.response;
+    const answer = await chain.serve(method, () => next(req))(
+      connectSource(req.message, deadlineOf(req.header, Date.now()), req.header, req.signal),
+    );
+    return connectAnswer(answer, (response) => response.trailer);
   };
 }

@@ -1,7 +1,9 @@
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { Code, ConnectError } from '@connectrpc/connect';
+import type { CallAnswer, CallSource } from './CallChain.ts';
 
-// What Connect-ES and grpc-js call the same things: codes, headers and metadata, deadlines.
+// What Connect-ES and grpc-js call the same things: codes, headers and metadata, deadlines, and a
+// call as the chain takes it and its answer as Connect sends it.
 
 /** gRPC's `grpc-timeout` units (a number and one letter) in milliseconds. */
 const TIMEOUT_UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000001 };
@@ -35,7 +37,7 @@ export function deadlineOf(header: Headers, now: number): number | undefined {
 }
 
 /** The request's headers as the chain's middleware read them (grpc-js Metadata). */
-export function metadataOf(header: Headers): Metadata {
+function metadataOf(header: Headers): Metadata {
   const metadata = new Metadata();
   header.forEach((value, key) => {
     try {
@@ -48,7 +50,7 @@ export function metadataOf(header: Headers): Metadata {
   return metadata;
 }
 
-export function headersOf(metadata: Metadata | undefined): Headers {
+function headersOf(metadata: Metadata | undefined): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(metadata?.getMap() ?? {}))
     headers.set(key, typeof value === 'string' ? value : value.toString('base64'));
@@ -56,7 +58,29 @@ export function headersOf(metadata: Metadata | undefined): Headers {
 }
 
 /** The chain's refusal as Connect throws it: the same code, message and metadata (the retry pushback). */
-export function toConnectError(error: Partial<ServiceError>): ConnectError {
+function toConnectError(error: Partial<ServiceError>): ConnectError {
   const { code = Status.UNKNOWN, details = '', metadata } = error;
   return new ConnectError(details, CODE[code] ?? Code.Unknown, headersOf(metadata));
+}
+
+/** A Connect call as `CallChain.serve` takes it: its headers as metadata, its signal as the cancel. */
+export function connectSource(request: unknown, deadline: number | undefined, header: Headers, signal: AbortSignal): CallSource {
+  return {
+    request,
+    deadline,
+    metadata: metadataOf(header),
+    onCancelled: (listener) => {
+      // The signal also aborts once the handler has answered; the chain has stopped listening by then.
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
+}
+
+/** The chain's answer as Connect sends it: the response, the chain's trailers added to `trailerOf(response)`; or the refusal, thrown. */
+export function connectAnswer<Res>(answer: CallAnswer<Res>, trailerOf: (response: Res) => Headers): Res {
+  if (!answer.ok) throw toConnectError(answer.error);
+  const trailer = trailerOf(answer.response);
+  headersOf(answer.trailers).forEach((value, key) => trailer.set(key, value));
+  return answer.response;
 }

@@ -1,7 +1,7 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import type { CallChain, CallContext } from './CallChain.ts';
-import { headersOf, metadataOf, toConnectError } from './connectConversions.ts';
+import { connectAnswer, connectSource } from './connectConversions.ts';
 import { policyOf } from './methodPolicies.ts';
 
 type UnaryImpl = (request: unknown, context: HandlerContext) => unknown;
@@ -26,21 +26,12 @@ export function connectService<S extends DescService, Ctx extends CallContext>(
     const policy = policyOf(path, method.name, method.idempotency);
     wrapped[method.localName] = async (request: unknown, context: HandlerContext) => {
       const timeoutMs = context.timeoutMs();
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
       const answer = await chain.serve(
         policy,
         async () => await impl(request, context),
-      )({
-        request,
-        deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-        metadata: metadataOf(context.requestHeader),
-        onCancelled: (listener) => {
-          context.signal.addEventListener('abort', listener, { once: true });
-          return () => context.signal.removeEventListener('abort', listener);
-        },
-      });
-      if (!answer.ok) throw toConnectError(answer.error);
-      headersOf(answer.trailers).forEach((value, key) => context.responseTrailer.set(key, value));
-      return answer.response;
+      )(connectSource(request, deadline, context.requestHeader, context.signal));
+      return connectAnswer(answer, () => context.responseTrailer);
     };
   }
   return wrapped as Partial<ServiceImpl<S>>;
