@@ -14,7 +14,7 @@ import { from, lastValueFrom, mergeMap, of, throwError, type Observable } from '
 import { DB_CALL_METADATA, type DbCallPolicy } from './DbCall.ts';
 import type { GrpcPolicies } from './grpcPolicies.ts';
 import { httpStatusOf } from './httpStatusOf.ts';
-import { isNestException, nestExceptionMapper } from './nestExceptions.ts';
+import { isNestException } from './nestExceptions.ts';
 
 /** NestJS's own key for `@GrpcMethod`'s pattern ({ service, rpc, streaming }). */
 const PATTERN_METADATA = 'microservices:pattern';
@@ -125,7 +125,8 @@ export class CallScopeInterceptor implements NestInterceptor {
       try {
         return await lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
       } catch (error) {
-        if (isNestException(error)) refusal = { error, message: nestExceptionMapper(error)?.message ?? '' };
+        // nestExceptionMapper answers it with its own message.
+        if (isNestException(error)) refusal = { error, message: error.message };
         throw error;
       }
     });

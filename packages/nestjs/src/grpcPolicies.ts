@@ -14,6 +14,9 @@ function isService(value: unknown): value is Readonly<Record<string, LoadedMetho
   );
 }
 
+/** `orders.v1.OrderService` → `OrderService`. */
+const shortName = (fullName: string) => fullName.slice(fullName.lastIndexOf('.') + 1);
+
 /**
  * Every method policy of the services in `definitions`, found the way NestJS names a handler's
  * service in `@GrpcMethod('OrderService', 'GetOrder')`: by its short name, or by its full name
@@ -28,12 +31,10 @@ export class GrpcPolicies {
       for (const [fullName, value] of Object.entries(definition)) {
         if (!isService(value)) continue;
         this.#byService.set(fullName, policiesFromPackageDefinition(value));
-        const short = fullName.slice(fullName.lastIndexOf('.') + 1);
-        shortNames.set(short, (shortNames.get(short) ?? 0) + 1);
+        shortNames.set(shortName(fullName), (shortNames.get(shortName(fullName)) ?? 0) + 1);
       }
     for (const [fullName, policies] of [...this.#byService])
-      if (shortNames.get(fullName.slice(fullName.lastIndexOf('.') + 1)) === 1)
-        this.#byService.set(fullName.slice(fullName.lastIndexOf('.') + 1), policies);
+      if (shortNames.get(shortName(fullName)) === 1) this.#byService.set(shortName(fullName), policies);
   }
 
   /** The policy of `service`/`rpc`, or undefined when no given proto has that method. */
