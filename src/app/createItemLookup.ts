@@ -60,7 +60,9 @@ export function createItemLookup(
     heartbeatMs: 2_000,
     retryMs: 250,
     connect: async () => {
-      const client = new pg.Client({
+      // The pools' password source (a rotated password reaches this connection too).
+      const Client = db.settings.password?.Client ?? pg.Client;
+      const client = new Client({
         connectionString: await writerUrl(endpoint, config.DB_CONNECT_TIMEOUT_MS),
         application_name: 'masterdata-listen',
         keepAlive: true,

@@ -1,6 +1,7 @@
 import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { readEndpoint, type Config } from '../config/config.ts';
+import { databasePassword } from '../config/databasePassword.ts';
 import { attachLogger, type DatabaseEndpoint, type WritableHealthMonitor } from '@pos-masterdata/resilient-prisma';
 import { callScope, http2HeaderLimits, readAfterWrites, reportUndecodable, serveDatabaseHealth } from '@pos-masterdata/grpc-chain';
 import type { Tracer } from '@opentelemetry/api';
@@ -68,6 +69,7 @@ export async function startItemServer({ config, endpoint, log, pageTokenSecret, 
     maxReplicaLagMs: config.DB_MAX_REPLICA_LAG_MS,
     replicaProbeIntervalMs: config.DB_REPLICA_CHECK_INTERVAL_MS,
     tracer: config.TRACING ? otelTracer(tracer ? { tracer } : {}) : undefined,
+    password: databasePassword(config),
   });
   const metrics = new ServiceMetrics(db);
   attachLogger(db, log);

@@ -87,6 +87,10 @@ const schema = z.object({
   TRACING: flag.default(false),
   ITEM_CACHE_MAX_ENTRIES: int(1, 100_000_000).default(200_000),
   ITEM_CACHE_MAX_BYTES: int(1_024, 2 ** 40).default(128 * 1024 * 1024),
+  /** The password, read at start and again for each new connection (a rotated secret needs no restart). */
+  DATABASE_PASSWORD_FILE: z.string().min(1).optional(),
+  /** Where DATABASE_URL came from: its password is read again for each new connection; hosts and parameters only at start. */
+  DATABASE_URL_FILE: z.string().min(1).optional(),
   DATABASE_TLS_CA_FILE: z.string().min(1).optional(),
   DATABASE_TLS_CERT_FILE: z.string().min(1).optional(),
   DATABASE_TLS_KEY_FILE: z.string().min(1).optional(),

@@ -38,11 +38,12 @@ export function readFileSecrets(env: Record<string, string | undefined>): FileSe
       continue;
     }
     out[name] = read(variable);
-    // The path itself is no setting of the schema's: it stays behind as undefined, which is ignored.
-    out[variable] = undefined;
+    // The path is no setting of the schema's (it stays behind as undefined, which is ignored), but
+    // DATABASE_URL_FILE's: its password is read again for each new connection (databasePassword.ts).
+    if (variable !== 'DATABASE_URL_FILE') out[variable] = undefined;
   }
+  // Kept as a setting: read again for each new connection, so a rotated password needs no restart.
   const databasePassword = read('DATABASE_PASSWORD_FILE');
-  out.DATABASE_PASSWORD_FILE = undefined;
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return { env: out, databasePassword };
 }

@@ -11,7 +11,8 @@ export const SERVICE_HINTS: MisconfigurationHints = {
   startup_parameter:
     'the server or a pooler in front of it (PgBouncer) refused the connection startup: if it names a startup parameter, ' +
     "remove that parameter from DATABASE_URL or add it to the pooler's ignore_startup_parameters",
-  authentication: 'authentication failed: check the user and password in DATABASE_URL and pg_hba.conf',
+  authentication:
+    'authentication failed: check the user in DATABASE_URL, the password (DATABASE_PASSWORD_FILE, or in DATABASE_URL / DATABASE_URL_FILE) and pg_hba.conf',
   database_missing: 'the database in DATABASE_URL does not exist: create it or fix the name',
   tls: 'the TLS handshake with the database failed: check sslmode and the certificates in DATABASE_URL',
   tls_off:

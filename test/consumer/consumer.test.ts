@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from '../../harness/TestDatabase.ts';
-import { listening, sleep, startProcess, stopProcess } from './consumerProcesses.ts';
+import { listening, sleep, startProcess, stopProcess } from '../../harness/childProcesses.ts';
 import { BUILD_TOOLS, installFromTarballs, LAYER_PEERS, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
 
 // A team that is not us: its own Prisma schema (orders) and proto, the packages installed from

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from '../../harness/TestDatabase.ts';
-import { listening, sleep, startProcess, stopProcess } from './consumerProcesses.ts';
+import { listening, sleep, startProcess, stopProcess } from '../../harness/childProcesses.ts';
 import { BUILD_TOOLS, installFromTarballs, LAYER_PEERS, node22 as findNode22, prismaGenerate, run } from './consumerInstall.ts';
 
 // A NestJS team's cart service (test/consumer/nest): its own schema and protos, compiled as

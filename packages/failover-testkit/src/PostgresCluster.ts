@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +51,14 @@ export class PostgresCluster implements PostgresFixture {
     this.#extra = extra;
   }
 
-  /** `tls`: serve TLS with this certificate and key (ssl=on; plaintext is still accepted). `port`: default, any free one. */
-  static async start(options: { tls?: { cert: string; key: string }; port?: number } = {}): Promise<PostgresCluster> {
+  /**
+   * `tls`: serve TLS with this certificate and key (ssl=on; plaintext is still accepted). `port`:
+   * default, any free one. `passwordAuth`: every role but `postgres` logs in over TCP with a
+   * password (scram-sha-256), as a production server asks; `postgres` stays trusted, to administer.
+   */
+  static async start(
+    options: { tls?: { cert: string; key: string }; port?: number; passwordAuth?: boolean } = {},
+  ): Promise<PostgresCluster> {
     const { dir, owner } = await serverDir('pgcluster-');
     let extra = '';
     if (options.tls) {
@@ -66,8 +72,33 @@ export class PostgresCluster implements PostgresFixture {
     }
     const cluster = new PostgresCluster(dir, options.port ?? (await freePort()), extra);
     await pgExec('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+    if (options.passwordAuth === true) {
+      const hba = join(dir, 'data', 'pg_hba.conf');
+      writeFileSync(hba, `local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n`);
+      if (owner) chownSync(hba, owner[0], owner[1]);
+    }
     await cluster.#ctl(['start', '-w']);
     return cluster;
+  }
+
+  /**
+   * Serves another certificate and key from now on (a renewal, or a new CA): the files are
+   * replaced and the configuration reloaded; sessions already open keep theirs.
+   */
+  async rotateTls(tls: { cert: string; key: string }): Promise<void> {
+    for (const [from, to] of [
+      [tls.cert, 'server.crt'],
+      [tls.key, 'server.key'],
+    ] as const) {
+      copyFileSync(from, join(this.dir, to));
+      chmodSync(join(this.dir, to), 0o600);
+    }
+    if (asRoot) {
+      const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
+      const [uid, gid] = [await id('-u'), await id('-g')];
+      for (const f of ['server.crt', 'server.key']) chownSync(join(this.dir, f), uid, gid);
+    }
+    await withClient(this.url(), (c) => c.query('SELECT pg_reload_conf()'));
   }
 
   url(database = 'postgres'): string {

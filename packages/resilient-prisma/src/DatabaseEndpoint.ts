@@ -70,6 +70,12 @@ export class DatabaseEndpoint {
     return new DatabaseEndpoint(scheme, userinfo, hosts, path, params, tsa);
   }
 
+  /** The URL's password, decoded (for a provider that reads a rotated URL file); never logged. */
+  get password(): string | undefined {
+    const colon = this.#userinfo.indexOf(':');
+    return colon < 0 ? undefined : decodeURIComponent(this.#userinfo.slice(colon + 1));
+  }
+
   /** Does the URL carry a password? */
   get hasPassword(): boolean {
     return this.#userinfo.includes(':');

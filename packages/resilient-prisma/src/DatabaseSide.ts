@@ -167,6 +167,7 @@ export class DatabaseSide<C extends PrismaClientLike> {
       minRebuildIntervalMs: s.resilient ? s.minRebuildIntervalMs : Number.POSITIVE_INFINITY,
       keepConnectionOnSqlError: s.resilient,
       cancelGraceMs: s.cancelGraceMs,
+      reaskRejectedPassword: s.resilient && s.password !== undefined,
       ...(s.resilient ? { queryTimeout } : {}),
       ...(locate ? { locate } : {}),
     });

@@ -21,6 +21,8 @@ export interface ResilientPoolOptions {
   readonly queryTimeout?: () => number | undefined;
   /** Finds the host each new generation connects to (the writer among several hosts); none: the URL's one host. */
   readonly locate?: () => Promise<HostTarget>;
+  /** Connections ask a password provider: a refused password is asked for again, once, before the failure stands. */
+  readonly reaskRejectedPassword?: boolean;
 }
 
 export interface RebuildEvent {
@@ -144,6 +146,7 @@ export class ResilientPool extends pg.Pool {
   }
 
   async #checkout(): Promise<pg.PoolClient> {
+    let reasked = false;
     for (;;) {
       if (this.#closed) throw new Error('Pool is closed and is not queryable');
       this.#applyCeiling();
@@ -151,7 +154,13 @@ export class ResilientPool extends pg.Pool {
         return await this.#current.checkout();
       } catch (error) {
         // Waiting in a generation that was replaced meanwhile: wait in the current one.
-        if (!(error instanceof GenerationRetiredError)) throw error;
+        if (error instanceof GenerationRetiredError) continue;
+        // The password rotated under the pool: the provider, told of the rejection, may know the new one.
+        if (this.#options.reaskRejectedPassword === true && !reasked && classifyDbError(error).credentialsRejected) {
+          reasked = true;
+          continue;
+        }
+        throw error;
       }
     }
   }

@@ -48,6 +48,11 @@ export interface DbErrorClass extends DbErrorPolicy {
    * Sending it once more is safe, a write too. A connection lost any other way is not this.
    */
   readonly notRun: boolean;
+  /**
+   * The server rejected the password (28P01): credentials that rotate may have changed under the
+   * pool, so a password provider is asked again, once, before the failure stands.
+   */
+  readonly credentialsRejected: boolean;
   /** For misconfigured: why, and so what to change (MisconfigurationHints words it for the operator's log). */
   readonly hint?: MisconfigurationReason;
 }
@@ -163,15 +168,18 @@ export const POLICY: Readonly<Record<DbErrorKind, DbErrorPolicy>> = {
 
 /** What proves a statement did not run (see DbErrorClass.notRun). */
 const NOT_RUN: readonly ((link: Link) => boolean)[] = [code('57P01'), message(/not queryable/i)];
+/** What says the password itself was refused (not pg_hba, not a missing role's other refusals). */
+const PASSWORD_REFUSED = code('28P01');
 
 export function classifyDbError(error: unknown): DbErrorClass {
   const chain = causeChain(error);
   for (const [kind, matches, hint] of RULES) {
     if (!chain.some(matches)) continue;
     const notRun = POLICY[kind].rebuild && NOT_RUN.some((m) => chain.some(m));
-    return { kind, ...POLICY[kind], notRun, ...(hint === undefined ? {} : { hint }) };
+    const credentialsRejected = chain.some(PASSWORD_REFUSED);
+    return { kind, ...POLICY[kind], notRun, credentialsRejected, ...(hint === undefined ? {} : { hint }) };
   }
-  return { kind: 'application', ...POLICY.application, notRun: false };
+  return { kind: 'application', ...POLICY.application, notRun: false, credentialsRejected: false };
 }
 
 /** Every link of the cause chain, flattened; bounded so a cyclic chain cannot loop. */

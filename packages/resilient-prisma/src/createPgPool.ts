@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { hostLabel, type DatabaseEndpoint, type DatabaseHost } from './DatabaseEndpoint.ts';
+import type { PasswordSource } from './PasswordSource.ts';
 import type { HostTarget } from './probeHost.ts';
 
 export interface PgPoolSettings {
@@ -17,7 +18,12 @@ export interface PgPoolSettings {
   /** Timeouts, keepalive and the writable check; off only for the naive baseline. */
   readonly resilient: boolean;
   readonly applicationName: string;
+  /** Asked for each new connection (the URL's own password, if any, is not used then). */
+  readonly password?: PasswordSource | undefined;
 }
+
+/** A client's settings and the client class that connects with them (one that asks the password source). */
+export type ConnectionConfig = pg.ClientConfig & { readonly Client: typeof pg.Client };
 
 export class ReadOnlyServerError extends Error {
   override readonly name = 'ReadOnlyServerError';
@@ -28,13 +34,16 @@ export class ReadOnlyServerError extends Error {
  * How every connection of the service starts: the pools' and the health probe's alike, so the
  * probe can never reach a server the pools cannot (a pooler refusing a startup parameter, say).
  */
-export function connectionConfig(settings: ConnectionSettings): pg.ClientConfig {
+export function connectionConfig(settings: ConnectionSettings): ConnectionConfig {
   const connectionString = settings.endpoint.urlFor(settings.host ?? settings.endpoint.hosts[0] ?? { host: '', port: 5432 });
+  // pg parses the URL for each new client, so the TLS files it names are read anew each time too.
+  const Client = settings.password?.Client ?? pg.Client;
   if (!settings.resilient) {
     // What a service gets from the defaults: no timeouts, nothing checked.
-    return { connectionString, application_name: settings.applicationName };
+    return { connectionString, application_name: settings.applicationName, Client };
   }
   return {
+    Client,
     connectionString,
     application_name: settings.applicationName,
     connectionTimeoutMillis: settings.connectTimeoutMs,

@@ -4,6 +4,7 @@ import type { BreakerSettings } from './DatabaseBreaker.ts';
 import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
 import type { SideSettings } from './DatabaseSide.ts';
 import type { MisconfigurationHints } from './misconfigurationHints.ts';
+import { PasswordSource, type PasswordProvider } from './PasswordSource.ts';
 
 /** Every setting of a Database, resolved (defaults applied, URLs parsed). */
 export interface DatabaseSettings<C> extends SideSettings<C> {
@@ -26,13 +27,21 @@ export interface DatabaseSettings<C> extends SideSettings<C> {
  * What `new Database(options)` takes: where the database is and how to make your client; every
  * knob has a default fit for a service on a LAN-near PostgreSQL.
  */
-export interface DatabaseOptions<C> extends Partial<Omit<DatabaseSettings<C>, 'endpoint' | 'readEndpoint' | 'createClient' | 'hints'>> {
+export interface DatabaseOptions<C> extends Partial<
+  Omit<DatabaseSettings<C>, 'endpoint' | 'readEndpoint' | 'createClient' | 'hints' | 'password'>
+> {
   /** libpq's URL, multi-host welcome: `postgresql://u:pw@db1,db2/orders?target_session_attrs=read-write`. */
   readonly endpoint: DatabaseEndpoint | string;
   /** Standbys for plain reads; leave it out and every read runs on the writer. */
   readonly readEndpoint?: DatabaseEndpoint | string | undefined;
   /** `(adapter) => new PrismaClient({ adapter, errorFormat: 'minimal' })`: your schema's client. */
   readonly createClient: (adapter: PrismaPg) => C;
+  /**
+   * The password, asked for each new connection instead of the URL's: `() => readFile(path, 'utf8')`
+   * follows a rotated secret with no restart. A refused password is asked for once more, with
+   * `afterRejection` set, before the call fails as misconfigured.
+   */
+  readonly password?: PasswordProvider | undefined;
   readonly hints?: Partial<MisconfigurationHints>;
 }
 
@@ -57,11 +66,12 @@ export const DEFAULT_SETTINGS = {
 const asEndpoint = (e: DatabaseEndpoint | string): DatabaseEndpoint => (typeof e === 'string' ? DatabaseEndpoint.parse(e) : e);
 
 export function resolveDatabaseSettings<C>(options: DatabaseOptions<C>, defaultHints: MisconfigurationHints): DatabaseSettings<C> {
-  const { endpoint, readEndpoint, hints, createClient, ...rest } = options;
+  const { endpoint, readEndpoint, hints, createClient, password, ...rest } = options;
   return {
     ...DEFAULT_SETTINGS,
     ...withoutUndefined(rest),
     createClient,
+    ...(password === undefined ? {} : { password: new PasswordSource(password) }),
     endpoint: asEndpoint(endpoint),
     ...(readEndpoint === undefined ? {} : { readEndpoint: asEndpoint(readEndpoint) }),
     hints: { ...defaultHints, ...withoutUndefined(hints ?? {}) },

@@ -32,7 +32,15 @@ export { AdmissionRejectedError, type AdmissionRejection } from './AdmissionGate
 export { ResilientPool, type RebuildEvent, type ResilientPoolOptions } from './ResilientPool.ts';
 export type { Exclusion, HostStatus } from './ReplicaSet.ts';
 export type { CommitOutcome } from './resolveCommitOutcome.ts';
-export { connectionConfig, createPgPool, hostTargets, ReadOnlyServerError, type PgPoolSettings } from './createPgPool.ts';
+export {
+  connectionConfig,
+  createPgPool,
+  hostTargets,
+  ReadOnlyServerError,
+  type ConnectionConfig,
+  type PgPoolSettings,
+} from './createPgPool.ts';
+export { PasswordSource, type PasswordProvider, type PasswordRequest } from './PasswordSource.ts';
 export { NoWritableHostError, WriterFinder, writerUrl } from './WriterFinder.ts';
 export { WritableHealthMonitor, type ProbeResult, type WritableHealthMonitorOptions } from './WritableHealthMonitor.ts';
 export { watchWritable, type WatchWritableOptions } from './watchWritable.ts';

@@ -6,7 +6,7 @@ export interface HostTarget {
   readonly host: DatabaseHost;
   /** `host:port`: how logs and metric labels name it. */
   readonly label: string;
-  readonly config: pg.ClientConfig;
+  readonly config: pg.ClientConfig & { readonly Client?: typeof pg.Client };
 }
 
 /** What one host is right now: the writer, a standby (with how far its replay is), or out of reach. */
@@ -24,7 +24,8 @@ const SQL = `SELECT pg_is_in_recovery() OR current_setting('transaction_read_onl
 
 /** Asks one host on a fresh connection (never a pooled one, which may be stale), bounded by timeoutMs in all. */
 export async function probeHost(target: HostTarget, timeoutMs: number): Promise<HostReport> {
-  const client = new pg.Client({ ...target.config, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  const Client = target.config.Client ?? pg.Client;
+  const client = new Client({ ...target.config, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   client.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   // connect() of a black-holed host that accepted TCP may wait for the startup answer past the

@@ -7,6 +7,7 @@ import { DatabaseEndpoint } from './DatabaseEndpoint.ts';
 import type { DatabaseEvents } from './DatabaseEvents.ts';
 import { DEFAULT_SETTINGS, withoutUndefined } from './databaseSettings.ts';
 import { DEFAULT_HINTS, type MisconfigurationHints } from './misconfigurationHints.ts';
+import { PasswordSource, type PasswordProvider } from './PasswordSource.ts';
 import { ResilientPool } from './ResilientPool.ts';
 import { WriterFinder } from './WriterFinder.ts';
 
@@ -26,6 +27,8 @@ export interface ResilientPgOptions {
   readonly cancelGraceMs?: number;
   /** The schema adapter-pg qualifies queries with (PrismaPg's `schema` option). */
   readonly schema?: string;
+  /** Asked for each new connection, instead of the URL's password: rotated credentials need no restart. */
+  readonly password?: PasswordProvider;
   readonly hints?: Partial<MisconfigurationHints>;
 }
 
@@ -48,7 +51,8 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
 
   constructor(options: ResilientPgOptions) {
     const endpoint = typeof options.endpoint === 'string' ? DatabaseEndpoint.parse(options.endpoint) : options.endpoint;
-    const settings = { ...DEFAULT_SETTINGS, ...withoutUndefined(options), endpoint, resilient: true };
+    const password = options.password === undefined ? undefined : new PasswordSource(options.password);
+    const settings = { ...DEFAULT_SETTINGS, ...withoutUndefined(options), endpoint, password, resilient: true };
     const applicationName = `${settings.applicationName}-write`;
     const finder = new WriterFinder(hostTargets({ ...settings, applicationName }), settings.connectTimeoutMs);
     this.pool = new ResilientPool({
@@ -57,6 +61,7 @@ export class ResilientPgAdapterFactory implements SqlMigrationAwareDriverAdapter
       keepConnectionOnSqlError: true,
       cancelGraceMs: settings.cancelGraceMs,
       queryTimeout: () => settings.queryTimeoutMs,
+      reaskRejectedPassword: password !== undefined,
       ...(endpoint.multiHost ? { locate: () => finder.find() } : {}),
     });
     this.pool.events.on('rebuild', (e) => this.events.emit('rebuild', { ...e, pool: 'write' }));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-// The consumers' servers and clients run as processes of their own, in their own process group,
+// Servers and clients run as processes of their own, in their own process group,
 // so that stopping one by its PID stops whatever it started.
 
 export function startProcess(node: string, args: string[], env: Record<string, string>, cwd: string): ChildProcess {
