@@ -74,7 +74,10 @@ export class PostgresCluster implements PostgresFixture {
     await pgExec('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     if (options.passwordAuth === true) {
       const hba = join(dir, 'data', 'pg_hba.conf');
-      writeFileSync(hba, `local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n`);
+      writeFileSync(
+        hba,
+        `local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost replication postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n`,
+      );
       if (owner) chownSync(hba, owner[0], owner[1]);
     }
     await cluster.#ctl(['start', '-w']);
@@ -133,7 +136,30 @@ export class PostgresCluster implements PostgresFixture {
     await this.#signal('CONT');
   }
 
-  async #signal(signal: 'STOP' | 'CONT'): Promise<void> {
+  /** kill -9 of the postmaster and every backend: a machine that died. `start()` recovers it (crash recovery). */
+  async kill(): Promise<void> {
+    await this.#signal('KILL');
+    // The postmaster is gone before its children notice; wait until the port is free for start().
+    for (let i = 0; i < 100 && (await this.#listening()); i += 1) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** A standby becomes a primary (pg_promote, waiting for it). */
+  async promote(): Promise<void> {
+    await withClient(this.url(), (c) => c.query('SELECT pg_promote(wait => true)'));
+  }
+
+  #listening(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = net.connect(this.port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  }
+
+  async #signal(signal: 'STOP' | 'CONT' | 'KILL'): Promise<void> {
     const postmaster = Number(readFileSync(join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     const children = await run('pgrep', ['-P', String(postmaster)]).then(
       ({ stdout }) =>

@@ -12,3 +12,22 @@ export { dockerAvailable } from './dockerAvailable.ts';
 export { ConnectionSampler } from './ConnectionSampler.ts';
 export { withClient } from './withClient.ts';
 export { runDrill, type DrillCall, type DrillOptions, type DrillRecord, type DrillReport } from './runDrill.ts';
+export { LocalFailoverCluster } from './LocalFailoverCluster.ts';
+export { runSoak, type SoakOptions } from './soak/runSoak.ts';
+export { summarizeSoak, type FaultRun, type SoakReport } from './soak/summarizeSoak.ts';
+export { checkSoak, type SoakEvidence } from './soak/checkSoak.ts';
+export { drawSchedule, type ScheduleOptions } from './soak/drawSchedule.ts';
+export { SoakRandom, randomSeed } from './soak/SoakRandom.ts';
+export { soakReportHtml } from './soak/soakReportHtml.ts';
+export { clusterFaults, heldLockFault, passwordRotationFault } from './soak/soakFaults.ts';
+export type {
+  CallOutcome,
+  KeyState,
+  SoakCall,
+  SoakFault,
+  SoakState,
+  SoakStep,
+  SoakWorkload,
+  Violation,
+  ViolationKind,
+} from './soak/soakTypes.ts';

@@ -1,0 +1,74 @@
+import type { SoakOptions } from './runSoak.ts';
+import type { SoakCall, SoakState, SoakStep, Violation } from './soakTypes.ts';
+
+/** One fault as it ran. */
+export interface FaultRun {
+  readonly step: SoakStep;
+  /** ms after the soak's start */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** The fault could not be injected (the harness's problem, not the service's). */
+  readonly error?: string;
+  /** From its start to the end of the first call started after it that succeeded. */
+  readonly firstSuccessMs: number | undefined;
+  /** Calls started while it ran (or within 2 s of its end) that did not succeed. */
+  readonly failedCalls: number;
+}
+
+export interface SoakReport {
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly faults: readonly FaultRun[];
+  readonly faultsByKind: Readonly<Record<string, number>>;
+  readonly calls: readonly SoakCall[];
+  readonly outcomes: { readonly ok: number; readonly failed: number; readonly unknown: number };
+  /** Writes whose outcome the caller could not know, and how many of them the database holds. */
+  readonly unknownWrites: { readonly total: number; readonly stored: number };
+  readonly connections: readonly { readonly at: number; readonly count: number }[];
+  readonly peakConnections: number | undefined;
+  readonly ceiling: number | undefined;
+  readonly violations: readonly Violation[];
+}
+
+/** The report of a soak: the faults as they ran, with what each cost, the outcomes and the violations. */
+export function summarizeSoak(
+  options: Pick<SoakOptions, 'seed' | 'durationMs' | 'ceiling'>,
+  runs: readonly Omit<FaultRun, 'firstSuccessMs' | 'failedCalls'>[],
+  calls: readonly SoakCall[],
+  samples: readonly { at: number; count: number }[],
+  after: SoakState,
+  violations: readonly Violation[],
+): SoakReport {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  const faults = [...runs]
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .map((run) => {
+      const first = sorted.find((c) => c.start >= run.startedAt && c.outcome === 'ok');
+      const failedCalls = sorted.filter((c) => c.start >= run.startedAt && c.start <= run.endedAt + 2_000 && c.outcome !== 'ok').length;
+      return { ...run, firstSuccessMs: first === undefined ? undefined : first.end - run.startedAt, failedCalls };
+    });
+  const faultsByKind: Record<string, number> = {};
+  for (const f of faults) faultsByKind[f.step.fault] = (faultsByKind[f.step.fault] ?? 0) + 1;
+  const unknown = calls.filter((c) => c.op === 'write' && c.outcome === 'unknown');
+  const peak = samples.length === 0 ? undefined : Math.max(...samples.map((s) => s.count));
+  return {
+    seed: options.seed,
+    durationMs: options.durationMs,
+    faults,
+    faultsByKind,
+    calls,
+    outcomes: {
+      ok: calls.filter((c) => c.outcome === 'ok').length,
+      failed: calls.filter((c) => c.outcome === 'failed').length,
+      unknown: calls.filter((c) => c.outcome === 'unknown').length,
+    },
+    unknownWrites: {
+      total: unknown.length,
+      stored: unknown.filter((c) => c.writeId !== undefined && after.get(c.key)?.writes.has(c.writeId) === true).length,
+    },
+    connections: samples,
+    peakConnections: peak,
+    ceiling: options.ceiling,
+    violations,
+  };
+}
