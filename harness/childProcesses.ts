@@ -13,10 +13,17 @@ export function listening(child: ChildProcess, pattern: RegExp = /listening (\d+
     let out = '';
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4_000)));
+    let found = false;
     child.stdout?.on('data', (d: Buffer) => {
+      // Once found, the output still flows (a full pipe would stop the child) but is kept no more.
+      if (found) return;
       out += d.toString();
       const m = pattern.exec(out);
-      if (m) resolve(m);
+      if (m) {
+        found = true;
+        out = '';
+        resolve(m);
+      }
     });
     child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited (${String(code)}): ${err}`)));
   });

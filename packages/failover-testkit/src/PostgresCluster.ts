@@ -141,6 +141,10 @@ export class PostgresCluster implements PostgresFixture {
     await this.#signal('KILL');
     // The postmaster is gone before its children notice; wait until the port is free for start().
     for (let i = 0; i < 100 && (await this.#listening()); i += 1) await new Promise((r) => setTimeout(r, 50));
+    // Where nothing reaps orphans (a container whose PID 1 is no init), the dead postmaster stays a
+    // zombie, and a new one refuses to start while its lock file names a PID that still exists.
+    for (const lock of [join(this.dir, 'data', 'postmaster.pid'), join(this.dir, `.s.PGSQL.${String(this.port)}.lock`)])
+      rmSync(lock, { force: true });
   }
 
   /** A standby becomes a primary (pg_promote, waiting for it). */
@@ -198,6 +202,8 @@ export class PostgresCluster implements PostgresFixture {
       '-X',
       'stream',
       '--no-sync',
+      // Without it the backup waits for a spread checkpoint: minutes on a server just promoted.
+      '--checkpoint=fast',
     ]);
     await standby.#ctl(['start', '-w']);
     return standby;

@@ -67,12 +67,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const fault = byName.get(step.fault);
     if (fault === undefined) continue;
     const startedAt = now();
+    options.onProgress?.(
+      `fault #${String(step.index)} ${step.fault} (hold ${String(step.holdMs)} ms) started at ${String(Math.round(startedAt))} ms`,
+    );
     const run: Promise<void> = fault.inject(step.holdMs).then(
       () => {
         runs.push({ step, startedAt, endedAt: now() });
+        options.onProgress?.(`fault #${String(step.index)} ${step.fault} over after ${String(Math.round(now() - startedAt))} ms`);
       },
       (error: unknown) => {
-        runs.push({ step, startedAt, endedAt: now(), error: error instanceof Error ? error.message : String(error) });
+        const why = error instanceof Error ? error.message : String(error);
+        runs.push({ step, startedAt, endedAt: now(), error: why });
+        options.onProgress?.(`fault #${String(step.index)} ${step.fault} could not be injected: ${why}`);
       },
     );
     const tracked = run.finally(() => running.delete(tracked));
