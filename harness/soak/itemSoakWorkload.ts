@@ -1,5 +1,5 @@
 import { Metadata, status as Status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import type { KeyState, SoakState, SoakWorkload } from '@pos-masterdata/failover-testkit';
+import type { SoakState, SoakWorkload } from '@pos-masterdata/failover-testkit';
 import pg from 'pg';
 import type { ItemServiceClient } from '../../src/generated/proto/masterdata/v1/item_service.ts';
 import { READ_AFTER_KEY } from '../../src/grpc/readAfterKey.ts';
@@ -92,7 +92,7 @@ async function inspectItems(url: string, keys: readonly string[]): Promise<SoakS
     const state = new Map<string, { version: number; writes: Map<string, number> }>();
     for (const row of items.rows) state.set(row.item_code, { version: row.version, writes: new Map() });
     for (const row of writes.rows) state.get(row.item_code)?.writes.set(row.request_id, row.version);
-    return state as ReadonlyMap<string, KeyState>;
+    return state;
   } finally {
     await client.end();
   }

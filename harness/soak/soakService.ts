@@ -102,7 +102,11 @@ export async function soakService(options: {
       workload,
       concurrency: 6,
       burstConcurrency: 18,
-      connections: async () => (await count(cluster.adminUrl())) + (await count(cluster.standbyAdminUrl())),
+      connections: async () => {
+        let total = 0;
+        for (const url of cluster.serverUrls()) total += await count(url);
+        return total;
+      },
       ceiling: SOAK_CEILING,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

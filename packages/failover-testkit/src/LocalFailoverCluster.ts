@@ -69,6 +69,11 @@ export class LocalFailoverCluster implements AsyncDisposable {
     return this.#standby.url(database);
   }
 
+  /** Each server running now, directly, once (during a swap the promoted standby is both until its own standby is cloned). */
+  serverUrls(database = 'postgres'): string[] {
+    return [...new Set([this.#primary, this.#standby])].map((server) => server.url(database));
+  }
+
   mark(name: string): void {
     this.events.push({ at: performance.now() - this.origin, name });
   }
@@ -102,7 +107,7 @@ export class LocalFailoverCluster implements AsyncDisposable {
   /** pg_terminate_backend of every client connection whose application_name starts with the prefix, on both servers. */
   async terminateAll(applicationPrefix = ''): Promise<void> {
     this.mark('terminate all backends');
-    for (const url of [this.adminUrl(), this.standbyAdminUrl()])
+    for (const url of this.serverUrls())
       await withClient(url, (c) =>
         c.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
