@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { credentials, loadPackageDefinition, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, status, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import {
   clusterFaults,
@@ -44,7 +44,9 @@ try {
       read: (sku) => call(prices.GetPrice, { sku }),
       // Only an answer your service gives when nothing was written is "failed"; the rest may have landed.
       outcomeOf: (e) =>
-        (e as ServiceError).code === 14 && !/may have been applied/.test((e as ServiceError).details) ? 'failed' : 'unknown',
+        (e as ServiceError).code === status.UNAVAILABLE && !/may have been applied/.test((e as ServiceError).details)
+          ? 'failed'
+          : 'unknown',
       // The checker reads the database itself: each key's version, and each request id with the version it made.
       inspect: () =>
         withClient(cluster.adminUrl(), async (c) => {
