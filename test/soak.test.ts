@@ -24,7 +24,7 @@ describe('seeded fault soak of the item service (checked against the database)',
       expect(report.violations, `replay: npm run soak -- --seed ${String(seed)} --minutes ${String(durationMs / 60_000)}`).toEqual([]);
       expect(report.faults.filter((f) => f.error !== undefined)).toEqual([]);
       expect(report.faults.length).toBeGreaterThanOrEqual(5);
-      expect(report.outcomes.ok).toBeGreaterThan(1_000);
+      expect(report.outcomes.ok).toBeGreaterThan(200);
       expect(report.peakConnections).toBeGreaterThan(0);
       expect(serviceSurvived).toBe(true);
     },

@@ -101,14 +101,15 @@ function callerLoop(options: SoakOptions, random: SoakRandom, now: () => number,
   return async (worker: number, signal: AbortSignal): Promise<void> => {
     const own = random.fork(worker);
     let last: { key: string; writeId: string; version: number; token: string } | undefined;
-    let n = 0;
     while (!signal.aborted) {
       const start = now();
       const write = own.chance(options.writeShare ?? 0.4);
       const afterOwn = !write && last !== undefined && own.chance(options.tokenReadShare ?? 0.5) ? last : undefined;
       const key = afterOwn?.key ?? own.pick(workload.keys);
-      const writeId = write ? `soak.${String(options.seed)}.w${String(worker)}.${String(n++)}` : undefined;
-      const base = { id: id(), worker, op: write ? ('write' as const) : ('read' as const), key, start };
+      const callId = id();
+      // Unique in the soak (a burst's callers start again at 0 each time, its call ids do not).
+      const writeId = write ? `soak.${String(options.seed)}.c${String(callId)}` : undefined;
+      const base = { id: callId, worker, op: write ? ('write' as const) : ('read' as const), key, start };
       try {
         if (writeId !== undefined) {
           const { version, token } = await workload.write(key, writeId);

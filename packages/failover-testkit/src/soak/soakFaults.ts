@@ -42,15 +42,21 @@ export function heldLockFault(adminUrl: () => string, table: string): SoakFault 
  */
 export function passwordRotationFault(options: { adminUrl: () => string; role: string; file: string }): SoakFault {
   let n = 0;
+  // One rotation at a time: two ALTER ROLE at once fail ("tuple concurrently updated").
+  let last = Promise.resolve();
+  const rotate = async () => {
+    n += 1;
+    const password = `rotated-${String(Date.now())}-${String(n)}`;
+    await withClient(options.adminUrl(), (c) => c.query(`ALTER ROLE "${options.role.replace(/"/g, '""')}" PASSWORD '${password}'`));
+    await writeFile(options.file, `${password}\n`);
+  };
   return {
     name: 'rotate-password',
     overlaps: true,
     holdMs: [0, 0],
-    inject: async () => {
-      n += 1;
-      const password = `rotated-${String(Date.now())}-${String(n)}`;
-      await withClient(options.adminUrl(), (c) => c.query(`ALTER ROLE "${options.role.replace(/"/g, '""')}" PASSWORD '${password}'`));
-      await writeFile(options.file, `${password}\n`);
+    inject: () => {
+      last = last.catch(() => undefined).then(rotate);
+      return last;
     },
   };
 }

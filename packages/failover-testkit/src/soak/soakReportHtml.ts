@@ -67,7 +67,7 @@ function timelineSvg(report: SoakReport): string {
   const laneHeight = 14;
   const chartHeight = 120;
   const top = lanes.length * laneHeight + 10;
-  const end = Math.max(report.durationMs, ...report.calls.map((c) => c.end));
+  const end = report.calls.reduce((most, c) => Math.max(most, c.end), report.durationMs);
   const x = (ms: number) => (ms / end) * width;
   const buckets = Math.max(1, Math.ceil(end / 1000));
   const counts = Array.from({ length: buckets }, () => ({ ok: 0, failed: 0, unknown: 0 }));

@@ -50,7 +50,7 @@ export function summarizeSoak(
   const faultsByKind: Record<string, number> = {};
   for (const f of faults) faultsByKind[f.step.fault] = (faultsByKind[f.step.fault] ?? 0) + 1;
   const unknown = calls.filter((c) => c.op === 'write' && c.outcome === 'unknown');
-  const peak = samples.length === 0 ? undefined : Math.max(...samples.map((s) => s.count));
+  const peak = samples.length === 0 ? undefined : samples.reduce((most, s) => Math.max(most, s.count), 0);
   return {
     seed: options.seed,
     durationMs: options.durationMs,
