@@ -114,8 +114,15 @@ export class TcpProxy implements AsyncDisposable {
     const server = net.connect(this.#target.port, this.#target.host);
     const pair: Pair = { client, server, frozen: false };
     this.#pairs.add(pair);
-    const forget = () => this.#pairs.delete(pair);
-    client.on('error', () => server.destroy()).on('close', forget);
+    // A client that closes (or destroys) its socket closes the server's, as a real path does: else
+    // the backend stays in pg_stat_activity with nobody holding it. Through a black hole the server
+    // hears nothing: the pair stays until heal() resets it.
+    const clientGone = () => {
+      if (pair.frozen) return;
+      this.#pairs.delete(pair);
+      server.destroy();
+    };
+    client.on('error', clientGone).on('close', clientGone);
     server.on('error', () => client.destroy()).on('close', () => client.destroy());
     client.on('data', (chunk) => {
       if (pair.frozen) return;
