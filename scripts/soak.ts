@@ -4,6 +4,7 @@
 // call against the database. Writes reports/soak.html; exits 1 on any violation.
 //   npm run soak -- --minutes 60            a random seed, printed
 //   npm run soak -- --seed 20261203         replay a run
+//   npm run soak -- --pgbouncer             the writer behind PgBouncer, PAUSE/RESUME among the faults
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { randomSeed, soakReportHtml } from '@pos-masterdata/failover-testkit';
@@ -11,7 +12,12 @@ import { soakService } from '../harness/soak/soakService.ts';
 import { soakSummary } from '../harness/soak/soakSummary.ts';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '5' }, seed: { type: 'string' }, out: { type: 'string', default: 'reports/soak.html' } },
+  options: {
+    minutes: { type: 'string', default: '5' },
+    seed: { type: 'string' },
+    pgbouncer: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'reports/soak.html' },
+  },
 });
 const minutes = Number(values.minutes);
 const seed = values.seed === undefined ? randomSeed() : Number(values.seed);
@@ -19,12 +25,12 @@ if (!Number.isFinite(minutes) || minutes <= 0 || !Number.isInteger(seed)) {
   console.error('--minutes must be a positive number and --seed a whole number');
   process.exit(2);
 }
-console.error(
-  `soak: seed ${String(seed)}, ${String(minutes)} min (replay: npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)})`,
-);
+const replay = `npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)}${values.pgbouncer ? ' --pgbouncer' : ''}`;
+console.error(`soak: seed ${String(seed)}, ${String(minutes)} min${values.pgbouncer ? ', behind PgBouncer' : ''} (replay: ${replay})`);
 const { report, serviceSurvived } = await soakService({
   seed,
   durationMs: minutes * 60_000,
+  pgbouncer: values.pgbouncer,
   onProgress: (line) => {
     if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(70)}`);
   },
@@ -32,6 +38,6 @@ const { report, serviceSurvived } = await soakService({
 if (process.stderr.isTTY) process.stderr.write('\n');
 console.log(soakSummary(report, serviceSurvived));
 mkdirSync('reports', { recursive: true });
-writeFileSync(values.out, soakReportHtml(report, `npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)}`));
+writeFileSync(values.out, soakReportHtml(report, replay));
 console.log(`wrote ${values.out}`);
 process.exit(report.violations.length === 0 && serviceSurvived ? 0 : 1);

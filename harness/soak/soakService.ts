@@ -7,6 +7,8 @@ import {
   heldLockFault,
   LocalFailoverCluster,
   passwordRotationFault,
+  PgBouncer,
+  pgbouncerPauseFault,
   runSoak,
   withClient,
   type SoakFault,
@@ -38,10 +40,14 @@ export interface ServiceSoak {
  * The item service in a process of its own against a LocalFailoverCluster (scram passwords, a
  * standby for plain and token reads, TLS to its callers), and a seeded soak of every fault the
  * kit knows plus this service's own: a held lock on `item`, password and certificate rotation.
+ * `pgbouncer`: the writer's address (writes, consistent reads, probes) is a stock PgBouncer in
+ * transaction mode in front of the primary, which the soak also PAUSEs and RESUMEs; a rotated
+ * password is given to PgBouncer too (RELOAD), as its operator would.
  */
 export async function soakService(options: {
   seed: number;
   durationMs: number;
+  pgbouncer?: boolean;
   onProgress?: (line: string) => void;
 }): Promise<ServiceSoak> {
   const dir = mkdtempSync(join(tmpdir(), 'soak-'));
@@ -52,6 +58,12 @@ export async function soakService(options: {
   });
   await migrateDatabase(cluster.adminUrl('masterdata'));
   await seedDemoData(cluster.adminUrl('masterdata'));
+  const writer = new URL(cluster.url('masterdata', 'svc'));
+  await using bouncer = options.pgbouncer
+    ? await PgBouncer.start({ port: Number(writer.port), user: 'svc', password: 'soak-start', database: 'masterdata' })
+    : undefined;
+  // PgBouncer trusts its local clients and logs in to the server with the role's password itself.
+  if (bouncer) writer.port = String(bouncer.port);
   const passwordFile = join(dir, 'db-password');
   writeFileSync(passwordFile, 'soak-start\n');
   const certs = await makeCertificates(dir);
@@ -63,7 +75,7 @@ export async function soakService(options: {
     process.execPath,
     ['src/main.ts'],
     {
-      DATABASE_URL: cluster.url('masterdata', 'svc'),
+      DATABASE_URL: writer.href,
       DATABASE_READ_URL: cluster.readUrl('masterdata', 'svc'),
       DATABASE_PASSWORD_FILE: passwordFile,
       GRPC_TLS_CERT_FILE: served.cert,
@@ -87,8 +99,14 @@ export async function soakService(options: {
     const faults: SoakFault[] = [
       ...clusterFaults(cluster, { applicationPrefix: 'masterdata' }),
       heldLockFault(() => cluster.adminUrl('masterdata'), 'item'),
-      passwordRotationFault({ adminUrl: () => cluster.adminUrl(), role: 'svc', file: passwordFile }),
+      passwordRotationFault({
+        adminUrl: () => cluster.adminUrl(),
+        role: 'svc',
+        file: passwordFile,
+        ...(bouncer ? { alsoTo: (password: string) => bouncer.setPassword(password) } : {}),
+      }),
       certificateRotationFault(dir, served),
+      ...(bouncer ? [pgbouncerPauseFault(bouncer)] : []),
     ];
     const count = (url: string) =>
       withClient(

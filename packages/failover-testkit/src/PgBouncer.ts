@@ -78,6 +78,22 @@ export class PgBouncer implements AsyncDisposable {
     this.#paused = true;
   }
 
+  /** RESUME: the transactions waiting in PgBouncer since `pause()` run. */
+  async resume(): Promise<void> {
+    await this.#admin('RESUME');
+    this.#paused = false;
+  }
+
+  /**
+   * The password PgBouncer logs in to the server with, rewritten and RELOADed: what rotating the
+   * role's password means for PgBouncer (server connections already open keep theirs).
+   */
+  async setPassword(password: string): Promise<void> {
+    this.#target = { ...this.#target, password };
+    writeIni(this.#dir, this.port, this.#target);
+    await this.#admin('RELOAD');
+  }
+
   /** The rest of the procedure: point the database at `port`, RELOAD, and RESUME if paused. */
   async switchTo(port: number): Promise<void> {
     this.#target = { ...this.#target, port };

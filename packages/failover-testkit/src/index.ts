@@ -19,7 +19,7 @@ export { checkSoak, type SoakEvidence } from './soak/checkSoak.ts';
 export { drawSchedule, type ScheduleOptions } from './soak/drawSchedule.ts';
 export { SoakRandom, randomSeed } from './soak/SoakRandom.ts';
 export { soakReportHtml } from './soak/soakReportHtml.ts';
-export { clusterFaults, heldLockFault, passwordRotationFault } from './soak/soakFaults.ts';
+export { clusterFaults, heldLockFault, passwordRotationFault, pgbouncerPauseFault } from './soak/soakFaults.ts';
 export type {
   CallOutcome,
   KeyState,

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { LocalFailoverCluster } from '../LocalFailoverCluster.ts';
+import type { PgBouncer } from '../PgBouncer.ts';
 import { withClient } from '../withClient.ts';
 import type { SoakFault } from './soakTypes.ts';
 
@@ -37,10 +38,33 @@ export function heldLockFault(adminUrl: () => string, table: string): SoakFault 
 }
 
 /**
+ * PgBouncer's PAUSE for the fault's hold, then RESUME: what a switchover procedure or an operator
+ * does. PAUSE waits for the transactions in flight; new ones wait in PgBouncer, not failing.
+ */
+export function pgbouncerPauseFault(bouncer: PgBouncer): SoakFault {
+  return {
+    name: 'pgbouncer-pause',
+    overlaps: true,
+    holdMs: [300, 2_500],
+    inject: async (holdMs) => {
+      await bouncer.pause();
+      await sleep(holdMs);
+      await bouncer.resume();
+    },
+  };
+}
+
+/**
  * The role's password changes, then the file your service reads it from (the order a Vault agent
  * or a Kubernetes secret update gives): connections made after it must use the new one.
+ * `alsoTo`: whatever else logs in as the role and must follow (PgBouncer's `setPassword`).
  */
-export function passwordRotationFault(options: { adminUrl: () => string; role: string; file: string }): SoakFault {
+export function passwordRotationFault(options: {
+  adminUrl: () => string;
+  role: string;
+  file: string;
+  alsoTo?: (password: string) => Promise<void>;
+}): SoakFault {
   let n = 0;
   // One rotation at a time: two ALTER ROLE at once fail ("tuple concurrently updated").
   let last = Promise.resolve();
@@ -49,6 +73,7 @@ export function passwordRotationFault(options: { adminUrl: () => string; role: s
     const password = `rotated-${String(Date.now())}-${String(n)}`;
     await withClient(options.adminUrl(), (c) => c.query(`ALTER ROLE "${options.role.replace(/"/g, '""')}" PASSWORD '${password}'`));
     await writeFile(options.file, `${password}\n`);
+    await options.alsoTo?.(password);
   };
   return {
     name: 'rotate-password',
