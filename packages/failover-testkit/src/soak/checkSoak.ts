@@ -96,7 +96,11 @@ function appliedOnce(key: string, was: KeyState | undefined, now: KeyState): Vio
 function neverBack(calls: readonly SoakCall[]): Violation[] {
   const seen = calls.filter((c) => c.outcome === 'ok' && c.version !== undefined && (c.op === 'write' || c.readAfter !== undefined));
   const byKey = new Map<string, SoakCall[]>();
-  for (const c of seen) byKey.set(c.key, [...(byKey.get(c.key) ?? []), c]);
+  for (const c of seen) {
+    const list = byKey.get(c.key);
+    if (list) list.push(c);
+    else byKey.set(c.key, [c]);
+  }
   const out: Violation[] = [];
   for (const [key, list] of byKey) {
     const byEnd = [...list].sort((a, b) => a.end - b.end);
