@@ -5,6 +5,7 @@
 //   npm run soak -- --minutes 60            a random seed, printed
 //   npm run soak -- --seed 20261203         replay a run
 //   npm run soak -- --pgbouncer             the writer behind PgBouncer, PAUSE/RESUME among the faults
+//   npm run soak -- --resilience-off        the same service with DB_RESILIENCE=off: what the checker finds without the layer
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { randomSeed, soakReportHtml } from '@pos-masterdata/failover-testkit';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '5' },
     seed: { type: 'string' },
     pgbouncer: { type: 'boolean', default: false },
+    'resilience-off': { type: 'boolean', default: false },
     out: { type: 'string', default: 'reports/soak.html' },
   },
 });
@@ -25,12 +27,14 @@ if (!Number.isFinite(minutes) || minutes <= 0 || !Number.isInteger(seed)) {
   console.error('--minutes must be a positive number and --seed a whole number');
   process.exit(2);
 }
-const replay = `npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)}${values.pgbouncer ? ' --pgbouncer' : ''}`;
-console.error(`soak: seed ${String(seed)}, ${String(minutes)} min${values.pgbouncer ? ', behind PgBouncer' : ''} (replay: ${replay})`);
+const flags = [values.pgbouncer ? ' --pgbouncer' : '', values['resilience-off'] ? ' --resilience-off' : ''].join('');
+const replay = `npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)}${flags}`;
+console.error(`soak: seed ${String(seed)}, ${String(minutes)} min (replay: ${replay})`);
 const { report, serviceSurvived } = await soakService({
   seed,
   durationMs: minutes * 60_000,
   pgbouncer: values.pgbouncer,
+  resilience: !values['resilience-off'],
   onProgress: (line) => {
     if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(70)}`);
   },

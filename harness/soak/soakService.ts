@@ -42,12 +42,14 @@ export interface ServiceSoak {
  * kit knows plus this service's own: a held lock on `item`, password and certificate rotation.
  * `pgbouncer`: the writer's address (writes, consistent reads, probes) is a stock PgBouncer in
  * transaction mode in front of the primary, which the soak also PAUSEs and RESUMEs; a rotated
- * password is given to PgBouncer too (RELOAD), as its operator would.
+ * password is given to PgBouncer too (RELOAD), as its operator would. `resilience: false`: the
+ * same service with DB_RESILIENCE=off, the baseline the checker's findings are read against.
  */
 export async function soakService(options: {
   seed: number;
   durationMs: number;
   pgbouncer?: boolean;
+  resilience?: boolean;
   onProgress?: (line: string) => void;
 }): Promise<ServiceSoak> {
   const dir = mkdtempSync(join(tmpdir(), 'soak-'));
@@ -87,6 +89,7 @@ export async function soakService(options: {
       ITEM_CACHE: 'off',
       DB_POOL_MAX: String(SOAK_POOL_MAX),
       HEALTH_PROBE_INTERVAL_MS: '500',
+      DB_RESILIENCE: options.resilience === false ? 'off' : 'on',
     },
     process.cwd(),
   );
