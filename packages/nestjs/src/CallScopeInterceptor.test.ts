@@ -4,6 +4,7 @@ import { HttpException, type CallHandler, type ExecutionContext } from '@nestjs/
 import { Reflector } from '@nestjs/core';
 import { RpcException } from '@nestjs/microservices';
 import { CallChain, ServerError } from '@pos-masterdata/grpc-chain';
+import { CircuitOpenError, classifyDbError, DbFailure } from '@pos-masterdata/resilient-prisma';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CallScopeInterceptor } from './CallScopeInterceptor.ts';
@@ -71,6 +72,17 @@ describe('CallScopeInterceptor', () => {
     expect(error).toBeInstanceOf(HttpException);
     expect((error as HttpException).getStatus()).toBe(503);
     expect((error as HttpException).message).toBe('the database is unavailable; retry shortly');
+  });
+
+  it('tells an HTTP caller when to come back: the pushback of an open circuit as Retry-After, in whole seconds rounded up', async () => {
+    const open = new CircuitOpenError('the database is down');
+    const { interceptor: i } = interceptor(() => {
+      throw new DbFailure(classifyDbError(open), { phase: 'work', retryable: false, retryAfterMs: 1_500, cause: open });
+    });
+    const res = response();
+    const error = await lastValueFrom(i.intercept(httpContext('read', res), handle('x'))).catch((e: unknown) => e);
+    expect((error as HttpException).getStatus()).toBe(503);
+    expect(res.headers).toEqual({ 'Retry-After': '2' });
   });
 
   it("hands a NestJS exception the handler threw to NestJS as it was (the application's filters answer it)", async () => {
