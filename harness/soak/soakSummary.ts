@@ -22,6 +22,10 @@ export function soakSummary(report: SoakReport, serviceSurvived: boolean): strin
         : ''
     }`,
     `calls ${String(report.calls.length)}: ok ${String(report.outcomes.ok)}, failed ${String(report.outcomes.failed)}, unknown ${String(report.outcomes.unknown)}; writes of unknown outcome ${String(report.unknownWrites.total)} (stored ${String(report.unknownWrites.stored)})`,
+    `not ok by answer: ${Object.entries(report.failures)
+      .slice(0, 6)
+      .map(([text, n]) => `${String(n)} × ${text}`)
+      .join(' | ')}`,
     `first success after a fault: worst ${String(Math.round(worst))} ms; connections at most ${String(report.peakConnections ?? '–')} (ceiling ${String(report.ceiling ?? '–')})`,
     `violations ${String(report.violations.length)}${
       report.violations.length > 0

@@ -52,6 +52,7 @@ export function soakReportHtml(report: SoakReport, replay = `--seed ${String(rep
 <h1>Fault soak: ${verdict}</h1>
 <table>${summary.map(([k, v]) => `<tr><th style="text-align:left">${k ?? ''}</th><td>${v ?? ''}</td></tr>`).join('')}</table>
 <h2>Violations</h2>${violations}
+<h2>Calls not ok, by answer</h2>${failures(report)}
 <h2>Timeline</h2>${timelineSvg(report)}
 <h2>Schedule</h2>
 <table border="1" cellpadding="3" style="border-collapse:collapse">
@@ -59,6 +60,15 @@ export function soakReportHtml(report: SoakReport, replay = `--seed ${String(rep
 ${rows}
 </table></body>
 `;
+}
+
+function failures(report: SoakReport): string {
+  const rows = Object.entries(report.failures);
+  if (rows.length === 0) return '<p>None.</p>';
+  return `<table border="1" cellpadding="3" style="border-collapse:collapse"><tr><th>calls</th><th>answer (status, message)</th></tr>${rows
+    .slice(0, 30)
+    .map(([text, n]) => `<tr><td>${String(n)}</td><td>${escape(text)}</td></tr>`)
+    .join('')}</table>`;
 }
 
 function timelineSvg(report: SoakReport): string {

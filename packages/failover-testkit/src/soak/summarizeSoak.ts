@@ -22,6 +22,8 @@ export interface SoakReport {
   readonly faultsByKind: Readonly<Record<string, number>>;
   readonly calls: readonly SoakCall[];
   readonly outcomes: { readonly ok: number; readonly failed: number; readonly unknown: number };
+  /** Calls not ok, by what answered them (durations in the text as `N`), most first. */
+  readonly failures: Readonly<Record<string, number>>;
   /** Writes whose outcome the caller could not know, and how many of them the database holds. */
   readonly unknownWrites: { readonly total: number; readonly stored: number };
   readonly connections: readonly { readonly at: number; readonly count: number }[];
@@ -50,6 +52,13 @@ export function summarizeSoak(
   const faultsByKind: Record<string, number> = {};
   for (const f of faults) faultsByKind[f.step.fault] = (faultsByKind[f.step.fault] ?? 0) + 1;
   const unknown = calls.filter((c) => c.op === 'write' && c.outcome === 'unknown');
+  const failures = new Map<string, number>();
+  for (const c of calls) {
+    if (c.outcome === 'ok') continue;
+    // grpc-js writes the time a deadline took into its message: one line for them all.
+    const key = (c.error ?? 'no reason').replace(/\d+(\.\d+)?(?=m?s\b)/g, 'N');
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+  }
   const peak = samples.length === 0 ? undefined : samples.reduce((most, s) => Math.max(most, s.count), 0);
   return {
     seed: options.seed,
@@ -62,6 +71,7 @@ export function summarizeSoak(
       failed: calls.filter((c) => c.outcome === 'failed').length,
       unknown: calls.filter((c) => c.outcome === 'unknown').length,
     },
+    failures: Object.fromEntries([...failures].sort((a, b) => b[1] - a[1])),
     unknownWrites: {
       total: unknown.length,
       stored: unknown.filter((c) => c.writeId !== undefined && after.get(c.key)?.writes.has(c.writeId) === true).length,

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { summarizeSoak } from './summarizeSoak.ts';
+import type { SoakCall } from './soakTypes.ts';
+
+const call = (id: number, outcome: SoakCall['outcome'], error?: string): SoakCall => ({
+  id,
+  worker: 0,
+  op: 'read',
+  key: 'k',
+  start: id * 10,
+  end: id * 10 + 5,
+  outcome,
+  ...(error === undefined ? {} : { error }),
+});
+
+describe('summarizeSoak', () => {
+  it('counts the calls not ok by their answer, most first, the durations grpc-js writes into a deadline as one', () => {
+    const report = summarizeSoak(
+      { seed: 1, durationMs: 1_000, ceiling: undefined },
+      [],
+      [
+        call(1, 'ok'),
+        call(2, 'failed', '14 the database is unavailable; retry shortly'),
+        call(3, 'unknown', '4 Deadline exceeded after 3.002s,LB pick: 0.000s'),
+        call(4, 'unknown', '4 Deadline exceeded after 3.015s,LB pick: 0.001s'),
+      ],
+      [],
+      new Map(),
+      [],
+    );
+    expect(report.outcomes).toEqual({ ok: 1, failed: 1, unknown: 2 });
+    expect(Object.entries(report.failures)).toEqual([
+      ['4 Deadline exceeded after Ns,LB pick: Ns', 2],
+      ['14 the database is unavailable; retry shortly', 1],
+    ]);
+  });
+});
