@@ -30,6 +30,7 @@ if (!Number.isFinite(minutes) || minutes <= 0 || !Number.isInteger(seed)) {
 const flags = [values.pgbouncer ? ' --pgbouncer' : '', values['resilience-off'] ? ' --resilience-off' : ''].join('');
 const replay = `npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)}${flags}`;
 console.error(`soak: seed ${String(seed)}, ${String(minutes)} min (replay: ${replay})`);
+let lastLine = performance.now();
 const { report, serviceSurvived } = await soakService({
   seed,
   durationMs: minutes * 60_000,
@@ -37,11 +38,21 @@ const { report, serviceSurvived } = await soakService({
   resilience: !values['resilience-off'],
   onProgress: (line) => {
     if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(70)}`);
+    else if (performance.now() - lastLine > 60_000 && !line.startsWith('fault')) {
+      // A log (CI, nohup): a line a minute.
+      lastLine = performance.now();
+      console.error(line);
+    }
   },
 });
 if (process.stderr.isTTY) process.stderr.write('\n');
 console.log(soakSummary(report, serviceSurvived));
 mkdirSync('reports', { recursive: true });
 writeFileSync(values.out, soakReportHtml(report, replay));
-console.log(`wrote ${values.out}`);
+// The report without the history of every call and every connection sample, for a script to read.
+writeFileSync(
+  `${values.out.replace(/\.html$/, '')}.json`,
+  JSON.stringify({ ...report, calls: report.calls.length, connections: report.connections.length, serviceSurvived, replay }, null, 1),
+);
+console.log(`wrote ${values.out} and its .json`);
 process.exit(report.violations.length === 0 && serviceSurvived ? 0 : 1);
