@@ -3,6 +3,8 @@ import type pg from 'pg';
 
 /** PostgreSQL's CancelRequest code (protocol 1234.5678): a 16-byte message on a connection of its own. */
 const CANCEL_REQUEST_CODE = (1234 << 16) | 5678;
+/** How long a cancel's socket may wait for the server to close it after the caller stopped waiting. */
+const CANCEL_LINGER_MS = 10_000;
 
 interface BackendKey {
   readonly processID: number | null;
@@ -30,15 +32,24 @@ export function sendCancelRequest(client: pg.Client, timeoutMs: number): Promise
   return new Promise<boolean>((resolve) => {
     let sent = false;
     const done = (ok: boolean) => {
-      clearTimeout(timer);
+      clearTimeout(answer);
+      clearTimeout(linger);
       socket.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    timer.unref();
+    // The caller hears within timeoutMs; the socket waits longer for the server (a pooler that
+    // queues cancels, up to its cancel_wait_timeout) to close it first, bounded by CANCEL_LINGER_MS.
+    const answer = setTimeout(() => resolve(false), timeoutMs);
+    const linger = setTimeout(() => done(false), Math.max(timeoutMs, CANCEL_LINGER_MS));
+    answer.unref();
+    linger.unref();
     socket.once('connect', () => {
       sent = true;
-      socket.end(message);
+      // Written, not ended: like libpq's PQcancel, wait for the server to close. A client that
+      // leaves first crashes PgBouncer 1.18 (Debian bookworm's) and releases after it
+      // ("bad client state: 0", pgbouncer#801; #822, #904 alike), and every client of that
+      // PgBouncer loses its connection.
+      socket.write(message);
     });
     socket.once('error', () => done(false));
     socket.once('close', () => done(sent));
