@@ -26,7 +26,7 @@ export function soakSummary(report: SoakReport, serviceSurvived: boolean): strin
       .slice(0, 6)
       .map(([text, n]) => `${String(n)} × ${text}`)
       .join(' | ')}`,
-    `first success after a fault: worst ${String(Math.round(worst))} ms; connections at most ${String(report.peakConnections ?? '–')} (ceiling ${String(report.ceiling ?? '–')})`,
+    `first success after a fault: worst ${String(Math.round(worst))} ms; longest without an OK answer ${String(Math.round(report.longestWithoutOk.ms))} ms; connections at most ${String(report.peakConnections ?? '–')} (ceiling ${String(report.ceiling ?? '–')})`,
     `violations ${String(report.violations.length)}${
       report.violations.length > 0
         ? ` ${JSON.stringify(byKind)}: ${report.violations

@@ -16,6 +16,7 @@ export { LocalFailoverCluster } from './LocalFailoverCluster.ts';
 export { runSoak, type SoakOptions } from './soak/runSoak.ts';
 export { summarizeSoak, type FaultRun, type SoakReport } from './soak/summarizeSoak.ts';
 export { checkSoak, type SoakEvidence } from './soak/checkSoak.ts';
+export { checkAvailability, longestWithoutOk, type AvailabilityRules } from './soak/checkAvailability.ts';
 export { drawSchedule, type ScheduleOptions } from './soak/drawSchedule.ts';
 export { SoakRandom, randomSeed } from './soak/SoakRandom.ts';
 export { soakReportHtml } from './soak/soakReportHtml.ts';

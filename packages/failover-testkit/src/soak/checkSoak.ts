@@ -1,3 +1,4 @@
+import { checkAvailability, type AvailabilityRules } from './checkAvailability.ts';
 import type { KeyState, SoakCall, SoakState, Violation } from './soakTypes.ts';
 
 export interface SoakEvidence {
@@ -8,6 +9,8 @@ export interface SoakEvidence {
   /** Connections counted on the server (pg_stat_activity), with when. */
   readonly connections?: readonly { readonly at: number; readonly count: number }[];
   readonly ceiling?: number | undefined;
+  /** When the faults ran and how soon the service must serve again; without them, availability is not checked. */
+  readonly availability?: AvailabilityRules;
 }
 
 /**
@@ -15,7 +18,8 @@ export interface SoakEvidence {
  * database's own state. Every acknowledged write is stored, once, with the version it was answered
  * with; no write answered "failed" is stored; each key's version went up by exactly the writes
  * stored; what a caller saw never goes back (acknowledged writes, and reads with a token, in real
- * time); a token read sees its write; connections stay under the ceiling.
+ * time); a token read sees its write; connections stay under the ceiling; the service answered OK
+ * at least every `maxOutageMs` and every call once the faults had been over `recoveryMs`.
  */
 export function checkSoak(evidence: SoakEvidence): Violation[] {
   const violations: Violation[] = [];
@@ -56,6 +60,7 @@ export function checkSoak(evidence: SoakEvidence): Violation[] {
         message: `a read of ${call.key} with the token of version ${String(call.readAfter.version)} saw version ${String(call.version)}`,
       });
   }
+  if (evidence.availability) violations.push(...checkAvailability(calls, evidence.availability));
   const { ceiling } = evidence;
   if (ceiling !== undefined)
     for (const sample of evidence.connections ?? [])

@@ -22,8 +22,12 @@ export interface SoakOptions {
   readonly connections?: () => Promise<number>;
   /** The most connections the service may hold at once: more is a violation. */
   readonly ceiling?: number;
-  /** Load after the last fault, before the database is inspected (default 5 s). */
+  /** Load after the last fault, before the database is inspected (default `recoveryMs` + 5 s). */
   readonly settleMs?: number;
+  /** Once the last fault has been over this long, every call must succeed (default 10 s). */
+  readonly recoveryMs?: number;
+  /** The longest your service may go without answering any call OK (default 30 s). */
+  readonly maxOutageMs?: number;
   readonly schedule?: ScheduleOptions;
   /** Called about once a second with a line of progress. */
   readonly onProgress?: (line: string) => void;
@@ -85,14 +89,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     running.add(tracked);
   }
   await Promise.all(running);
-  await sleep(Math.max(options.settleMs ?? 5_000, options.durationMs - now()));
+  const recoveryMs = options.recoveryMs ?? 10_000;
+  await sleep(Math.max(options.settleMs ?? recoveryMs + 5_000, options.durationMs - now()));
   stop.abort();
   await load;
   await sampling;
   clearInterval(progress);
   const after = await options.workload.inspect();
 
-  const violations = checkSoak({ calls, before, after, connections: samples, ceiling: options.ceiling });
+  const violations = checkSoak({
+    calls,
+    before,
+    after,
+    connections: samples,
+    ceiling: options.ceiling,
+    availability: { faults: runs, recoveryMs, maxOutageMs: options.maxOutageMs ?? 30_000 },
+  });
   return summarizeSoak(options, runs, calls, samples, after, violations);
 }
 

@@ -32,6 +32,7 @@ export function soakReportHtml(report: SoakReport, replay = `--seed ${String(rep
         ? 'not counted'
         : `at most ${String(report.peakConnections)} (ceiling ${String(report.ceiling ?? '–')})`,
     ],
+    ['longest without an OK answer', `${String(Math.round(report.longestWithoutOk.ms))} ms, from ${seconds(report.longestWithoutOk.from)}`],
     ['verdict', verdict],
   ];
   const violations =

@@ -71,7 +71,8 @@ export interface SoakWorkload {
   inspect(): Promise<SoakState>;
 }
 
-export type ViolationKind = 'lost' | 'failed-but-committed' | 'applied-twice' | 'went-back' | 'stale-token-read' | 'over-ceiling';
+export type ViolationKind =
+  'lost' | 'failed-but-committed' | 'applied-twice' | 'went-back' | 'stale-token-read' | 'over-ceiling' | 'outage' | 'not-recovered';
 
 export interface Violation {
   readonly kind: ViolationKind;

@@ -1,3 +1,4 @@
+import { longestWithoutOk } from './checkAvailability.ts';
 import type { SoakOptions } from './runSoak.ts';
 import type { SoakCall, SoakState, SoakStep, Violation } from './soakTypes.ts';
 
@@ -28,6 +29,8 @@ export interface SoakReport {
   readonly unknownWrites: { readonly total: number; readonly stored: number };
   readonly connections: readonly { readonly at: number; readonly count: number }[];
   readonly peakConnections: number | undefined;
+  /** The longest the service answered no call OK, and from when (ms after the soak's start). */
+  readonly longestWithoutOk: { readonly from: number; readonly ms: number };
   readonly ceiling: number | undefined;
   readonly violations: readonly Violation[];
 }
@@ -78,6 +81,7 @@ export function summarizeSoak(
     },
     connections: samples,
     peakConnections: peak,
+    longestWithoutOk: longestWithoutOk(calls),
     ceiling: options.ceiling,
     violations,
   };
