@@ -70,6 +70,8 @@ export function itemSoakWorkload(options: ItemSoakOptions): SoakWorkload & { cre
         );
       }),
     outcomeOf: itemWriteOutcome,
+    // Two callers writing one item at once: the service's answer with or without a fault.
+    refusedByDesign: (error) => (error as Partial<ServiceError>).code === Status.ABORTED,
     inspect: () => inspectItems(options.adminUrl(), keys),
   };
 }

@@ -47,6 +47,8 @@ try {
         (e as ServiceError).code === status.UNAVAILABLE && !/may have been applied/.test((e as ServiceError).details)
           ? 'failed'
           : 'unknown',
+      // Refusals with no fault at all (two writers of one key) do not count against the recovery.
+      refusedByDesign: (e) => (e as ServiceError).code === status.ABORTED,
       // The checker reads the database itself: each key's version, and each request id with the version it made.
       inspect: () =>
         withClient(cluster.adminUrl(), async (c) => {

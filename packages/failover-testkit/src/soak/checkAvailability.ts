@@ -3,7 +3,7 @@ import type { SoakCall, Violation } from './soakTypes.ts';
 export interface AvailabilityRules {
   /** When each fault ran (ms after the soak's start). */
   readonly faults: readonly { readonly startedAt: number; readonly endedAt: number }[];
-  /** Once the last fault has been over this long, every call must succeed. */
+  /** Once the last fault has been over this long, every call must succeed (or be refused by design). */
   readonly recoveryMs: number;
   /** The longest the service may go without answering any call OK. */
   readonly maxOutageMs: number;
@@ -27,7 +27,8 @@ export function longestWithoutOk(calls: readonly SoakCall[]): { readonly from: n
 /**
  * A service that never fails a write wrongly but stopped serving passes every other rule: failed
  * calls are allowed. So it must answer OK at least every `maxOutageMs`, and once the faults are
- * over (`recoveryMs` after the last one ended) every call must succeed.
+ * over (`recoveryMs` after the last one ended) every call must succeed, or be refused as the
+ * service refuses with no fault at all (`byDesign`: a conflict between two writers).
  */
 export function checkAvailability(calls: readonly SoakCall[], rules: AvailabilityRules): Violation[] {
   const out: Violation[] = [];
@@ -41,7 +42,7 @@ export function checkAvailability(calls: readonly SoakCall[], rules: Availabilit
   if (rules.faults.length === 0) return out;
   const calm = rules.faults.reduce((latest, f) => Math.max(latest, f.endedAt), 0) + rules.recoveryMs;
   const late = calls.filter((c) => c.start >= calm);
-  const bad = late.filter((c) => c.outcome !== 'ok');
+  const bad = late.filter((c) => c.outcome !== 'ok' && c.byDesign !== true);
   const first = bad[0];
   if (late.length === 0)
     out.push({
@@ -53,7 +54,7 @@ export function checkAvailability(calls: readonly SoakCall[], rules: Availabilit
       kind: 'not-recovered',
       at: first.start,
       callId: first.id,
-      message: `${String(bad.length)} of ${String(late.length)} calls started over ${String(rules.recoveryMs)} ms after the last fault ended were not ok (the first: ${first.error ?? 'no reason'})`,
+      message: `${String(bad.length)} of ${String(late.length)} calls started over ${String(rules.recoveryMs)} ms after the last fault ended were refused not by design (the first: ${first.error ?? 'no reason'})`,
     });
   return out;
 }

@@ -134,7 +134,15 @@ function callerLoop(options: SoakOptions, random: SoakRandom, now: () => number,
         }
       } catch (error) {
         const outcome = writeId === undefined ? 'failed' : workload.outcomeOf(error);
-        calls.push({ ...base, ...(writeId ? { writeId } : {}), end: now(), outcome, error: describe(error) });
+        const byDesign = workload.refusedByDesign?.(error) === true;
+        calls.push({
+          ...base,
+          ...(writeId ? { writeId } : {}),
+          end: now(),
+          outcome,
+          error: describe(error),
+          ...(byDesign ? { byDesign } : {}),
+        });
         // A refused call is answered at once: a caller that would spin on it waits a little, as a till would.
         await sleep(20);
       }

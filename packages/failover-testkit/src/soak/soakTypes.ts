@@ -44,6 +44,8 @@ export interface SoakCall {
   readonly version?: number;
   /** What refused it, for the report (a status and its message). */
   readonly error?: string;
+  /** Refused as your service refuses with no fault at all (a conflict): not held against its recovery. */
+  readonly byDesign?: boolean;
 }
 
 /** One key as the database holds it: its version, and every write applied to it with the version it made. */
@@ -67,6 +69,12 @@ export interface SoakWorkload {
   read(key: string, token: string | undefined): Promise<{ readonly version: number }>;
   /** A rejected write: `failed` only if your service's answer promises nothing was written. */
   outcomeOf(error: unknown): 'failed' | 'unknown';
+  /**
+   * A refusal your service gives with no fault at all (two writers of one key: a conflict), so
+   * that calls refused so once the faults are over do not count as a service that has not
+   * recovered. Default: none is.
+   */
+  refusedByDesign?(error: unknown): boolean;
   /** The database's own view of every key (plain SQL, independent of the layer under test). */
   inspect(): Promise<SoakState>;
 }

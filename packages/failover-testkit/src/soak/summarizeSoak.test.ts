@@ -14,13 +14,15 @@ const call = (id: number, outcome: SoakCall['outcome'], error?: string): SoakCal
 });
 
 describe('summarizeSoak', () => {
-  it('counts the calls not ok by their answer, most first, the durations grpc-js writes into a deadline as one', () => {
+  it('counts the calls not ok by their answer, most first, the durations grpc-js writes into a deadline and the keys in quotes as one', () => {
     const report = summarizeSoak(
       { seed: 1, durationMs: 1_000, ceiling: undefined },
       [],
       [
         call(1, 'ok'),
         call(2, 'failed', '14 the database is unavailable; retry shortly'),
+        call(5, 'failed', '10 item "a" was changed by another request at the same time; retry'),
+        call(6, 'failed', '10 item "b" was changed by another request at the same time; retry'),
         call(3, 'unknown', '4 Deadline exceeded after 3.002s,LB pick: 0.000s'),
         call(4, 'unknown', '4 Deadline exceeded after 3.015s,LB pick: 0.001s'),
       ],
@@ -28,8 +30,9 @@ describe('summarizeSoak', () => {
       new Map(),
       [],
     );
-    expect(report.outcomes).toEqual({ ok: 1, failed: 1, unknown: 2 });
+    expect(report.outcomes).toEqual({ ok: 1, failed: 3, unknown: 2 });
     expect(Object.entries(report.failures)).toEqual([
+      ['10 item "…" was changed by another request at the same time; retry', 2],
       ['4 Deadline exceeded after Ns,LB pick: Ns', 2],
       ['14 the database is unavailable; retry shortly', 1],
     ]);

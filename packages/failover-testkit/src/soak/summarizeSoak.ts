@@ -58,8 +58,9 @@ export function summarizeSoak(
   const failures = new Map<string, number>();
   for (const c of calls) {
     if (c.outcome === 'ok') continue;
-    // grpc-js writes the time a deadline took into its message: one line for them all.
-    const key = (c.error ?? 'no reason').replace(/\d+(\.\d+)?(?=m?s\b)/g, 'N');
+    // grpc-js writes the time a deadline took into its message, a service the key it refused in
+    // quotes: one line for them all.
+    const key = (c.error ?? 'no reason').replace(/\d+(\.\d+)?(?=m?s\b)/g, 'N').replace(/"[^"]*"/g, '"…"');
     failures.set(key, (failures.get(key) ?? 0) + 1);
   }
   const peak = samples.length === 0 ? undefined : samples.reduce((most, s) => Math.max(most, s.count), 0);
