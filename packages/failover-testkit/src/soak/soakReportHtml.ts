@@ -57,7 +57,7 @@ export function soakReportHtml(report: SoakReport, replay = `--seed ${String(rep
 <h2>Timeline</h2>${timelineSvg(report)}
 <h2>Schedule</h2>
 <table border="1" cellpadding="3" style="border-collapse:collapse">
-<tr><th>#</th><th>fault</th><th>started</th><th>lasted</th><th>first success after its start</th><th>calls not ok (during, +2 s)</th><th>injection error</th></tr>
+<tr><th>#</th><th>fault</th><th>started</th><th>lasted</th><th>first success after its start</th><th>calls not ok (during, +2 s; refusals by design aside)</th><th>injection error</th></tr>
 ${rows}
 </table></body>
 `;

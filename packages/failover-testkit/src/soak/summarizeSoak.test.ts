@@ -14,6 +14,20 @@ const call = (id: number, outcome: SoakCall['outcome'], error?: string): SoakCal
 });
 
 describe('summarizeSoak', () => {
+  it("counts against a fault the calls it cost, not your service's refusals by design (a conflict)", () => {
+    const conflict = { ...call(2, 'failed', '10 item "a" was changed by another request'), byDesign: true };
+    const run = { step: { index: 0, at: 0, fault: 'swap', holdMs: 0, overlapping: false }, startedAt: 0, endedAt: 100 };
+    const report = summarizeSoak(
+      { seed: 1, durationMs: 1_000, ceiling: undefined },
+      [run],
+      [call(1, 'ok'), conflict, call(3, 'failed', '14 lost')],
+      [],
+      new Map(),
+      [],
+    );
+    expect(report.faults[0]).toMatchObject({ failedCalls: 1, firstSuccessMs: 15 });
+  });
+
   it('counts the calls not ok by their answer, most first, the durations grpc-js writes into a deadline and the keys in quotes as one', () => {
     const report = summarizeSoak(
       { seed: 1, durationMs: 1_000, ceiling: undefined },

@@ -12,7 +12,7 @@ export interface FaultRun {
   readonly error?: string;
   /** From its start to the end of the first call started after it that succeeded. */
   readonly firstSuccessMs: number | undefined;
-  /** Calls started while it ran (or within 2 s of its end) that did not succeed. */
+  /** Calls started while it ran (or within 2 s of its end) that did not succeed, refusals by design aside. */
   readonly failedCalls: number;
 }
 
@@ -49,7 +49,9 @@ export function summarizeSoak(
     .sort((a, b) => a.startedAt - b.startedAt)
     .map((run) => {
       const first = sorted.find((c) => c.start >= run.startedAt && c.outcome === 'ok');
-      const failedCalls = sorted.filter((c) => c.start >= run.startedAt && c.start <= run.endedAt + 2_000 && c.outcome !== 'ok').length;
+      const failedCalls = sorted.filter(
+        (c) => c.start >= run.startedAt && c.start <= run.endedAt + 2_000 && c.outcome !== 'ok' && c.byDesign !== true,
+      ).length;
       return { ...run, firstSuccessMs: first === undefined ? undefined : first.end - run.startedAt, failedCalls };
     });
   const faultsByKind: Record<string, number> = {};
