@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { randomSeed, soakReportHtml } from '@pos-masterdata/failover-testkit';
+import { soakReplay } from '../harness/soak/soakReplay.ts';
 import { soakService } from '../harness/soak/soakService.ts';
 import { soakSummary } from '../harness/soak/soakSummary.ts';
 
@@ -27,8 +28,7 @@ if (!Number.isFinite(minutes) || minutes <= 0 || !Number.isInteger(seed)) {
   console.error('--minutes must be a positive number and --seed a whole number');
   process.exit(2);
 }
-const flags = [values.pgbouncer ? ' --pgbouncer' : '', values['resilience-off'] ? ' --resilience-off' : ''].join('');
-const replay = `npm run soak -- --seed ${String(seed)} --minutes ${String(minutes)}${flags}`;
+const replay = soakReplay(seed, minutes, { pgbouncer: values.pgbouncer, resilience: !values['resilience-off'] });
 console.error(`soak: seed ${String(seed)}, ${String(minutes)} min (replay: ${replay})`);
 let lastLine = performance.now();
 const { report, serviceSurvived } = await soakService({

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { pgbouncerAvailable, randomSeed, soakReportHtml } from '@pos-masterdata/failover-testkit';
 import { describe, expect, it } from 'vitest';
+import { soakReplay } from '../harness/soak/soakReplay.ts';
 import { soakService } from '../harness/soak/soakService.ts';
 import { soakSummary } from '../harness/soak/soakSummary.ts';
 
@@ -24,7 +25,7 @@ describe('seeded fault soak of the item service (checked against the database)',
     async (_label, seed, durationMs, pgbouncer) => {
       const { report, serviceSurvived } = await soakService({ seed, durationMs, pgbouncer });
       console.log(`[soak] ${soakSummary(report, serviceSurvived).replace(/\n/g, '\n[soak] ')}`);
-      const replay = `npm run soak -- --seed ${String(seed)} --minutes ${String(durationMs / 60_000)}${pgbouncer ? ' --pgbouncer' : ''}`;
+      const replay = soakReplay(seed, durationMs / 60_000, { pgbouncer });
       mkdirSync('reports', { recursive: true });
       writeFileSync(`reports/soak-${String(seed)}.html`, soakReportHtml(report, replay));
       expect(report.violations, `replay: ${replay}`).toEqual([]);
