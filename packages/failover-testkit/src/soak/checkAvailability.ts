@@ -9,6 +9,11 @@ export interface AvailabilityRules {
   readonly maxOutageMs: number;
 }
 
+/** A call that counts against the service: not OK, and not refused as it refuses with no fault at all (a conflict). */
+export function failedForAFault(call: SoakCall): boolean {
+  return call.outcome !== 'ok' && call.byDesign !== true;
+}
+
 /** The longest stretch in which no call was answered OK: from the first call's start, between OK answers, to the last call's end. */
 export function longestWithoutOk(calls: readonly SoakCall[]): { readonly from: number; readonly ms: number } {
   if (calls.length === 0) return { from: 0, ms: 0 };
@@ -42,7 +47,7 @@ export function checkAvailability(calls: readonly SoakCall[], rules: Availabilit
   if (rules.faults.length === 0) return out;
   const calm = rules.faults.reduce((latest, f) => Math.max(latest, f.endedAt), 0) + rules.recoveryMs;
   const late = calls.filter((c) => c.start >= calm);
-  const bad = late.filter((c) => c.outcome !== 'ok' && c.byDesign !== true);
+  const bad = late.filter(failedForAFault);
   const first = bad[0];
   if (late.length === 0)
     out.push({

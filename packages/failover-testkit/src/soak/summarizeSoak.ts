@@ -1,4 +1,4 @@
-import { longestWithoutOk } from './checkAvailability.ts';
+import { failedForAFault, longestWithoutOk } from './checkAvailability.ts';
 import type { SoakOptions } from './runSoak.ts';
 import type { SoakCall, SoakState, SoakStep, Violation } from './soakTypes.ts';
 
@@ -49,9 +49,7 @@ export function summarizeSoak(
     .sort((a, b) => a.startedAt - b.startedAt)
     .map((run) => {
       const first = sorted.find((c) => c.start >= run.startedAt && c.outcome === 'ok');
-      const failedCalls = sorted.filter(
-        (c) => c.start >= run.startedAt && c.start <= run.endedAt + 2_000 && c.outcome !== 'ok' && c.byDesign !== true,
-      ).length;
+      const failedCalls = sorted.filter((c) => c.start >= run.startedAt && c.start <= run.endedAt + 2_000 && failedForAFault(c)).length;
       return { ...run, firstSuccessMs: first === undefined ? undefined : first.end - run.startedAt, failedCalls };
     });
   const faultsByKind: Record<string, number> = {};
